@@ -1,0 +1,40 @@
+# `make run` and `make test` work on a fresh Debian machine: they install the Debian packages nianbao
+# uses (LibreOffice for legacy DOC tables and for generating test PDFs, poppler, a CJK font), create
+# the virtual environment, install the project, then run the main job or the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei
+SHARED ?= ../shared
+
+.PHONY: run test deps debian venv bench clean
+
+run: deps
+	@for f in $(SHARED)/seeds/*.txt; do $(BIN)/nianbao extract --no-text "$$f"; done
+
+test: deps
+	$(BIN)/python -m pytest
+
+bench: deps
+	$(BIN)/python benchmarks/extract.py
+
+deps: debian venv
+
+debian:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info

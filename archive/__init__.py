@@ -1,0 +1,1 @@
+"""The searchable SQLite archive (sqlite-utils) and its Datasette site (see issue 4)."""

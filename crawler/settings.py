@@ -1,0 +1,13 @@
+"""Scrapy settings for nianbao's spiders: polite by default (government portals are small servers)."""
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao; archive of 政府信息公开工作年度报告)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3

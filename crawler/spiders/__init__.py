@@ -1,0 +1,1 @@
+"""One base spider per CMS dialect; sites are rows in sites.yaml."""

@@ -1,0 +1,42 @@
+"""The shape every reader hands to the table reader: plain text and tables as rows of cells.
+
+A cell carries its horizontal position when the source has one (grid column for HTML/DOCX/PDF tables,
+pixels for OCR). Positions let a row with a missing cell be placed without shifting its neighbours;
+copy-pasted text has none, so such rows are only read when they are complete.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Cell:
+    text: str
+    x0: float | None = None
+    x1: float | None = None
+
+    @property
+    def center(self) -> float | None:
+        if self.x0 is None or self.x1 is None:
+            return None
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class Table:
+    rows: list[list[Cell]]
+    from_image: bool = False
+
+
+@dataclass
+class Parsed:
+    """What a reader found in one document."""
+
+    text: str
+    tables: list[Table] = field(default_factory=list)
+    media_type: str = "text/plain"
+    title: str | None = None  # from page metadata (HTML <meta>/<title>), not from the body
+    published: str | None = None  # ISO date from page metadata
+    agency: str | None = None  # publisher named by page metadata (发布机构)
+    images: list[str] = field(default_factory=list)  # pictures in the body that could not be read
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,149 @@
+"""A document (path, URL or bytes) → the JSON object of `shared/spec/report-json.md`.
+
+The format is sniffed from the bytes, not trusted from the name: portals serve PDFs as
+`application/octet-stream`, name DOC files `.docx`, and answer dead links with an HTML page.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.request
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+from extract import metadata
+from extract.checks import check_report
+from extract.model import Parsed
+from extract.statistics import read_statistics
+
+SCHEMA_VERSION = 1
+MAX_BYTES = 200 * 1024 * 1024
+
+
+class ExtractError(Exception):
+    """A document nianbao cannot read; the message is one line for the user."""
+
+
+def load(location: str, timeout: float = 60) -> tuple[bytes, str | None]:
+    """The bytes at a path or http(s) URL, and the HTTP Content-Type if any."""
+    if re.match(r"^https?://", location):
+        request = urllib.request.Request(location, headers={"User-Agent": "nianbao/0.1"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                data = response.read(MAX_BYTES + 1)
+                content_type = response.headers.get("Content-Type")
+        except Exception as e:  # noqa: BLE001 - any network failure is one line for the user
+            raise ExtractError(f"cannot fetch {location}: {e}") from None
+    else:
+        path = Path(location)
+        if not path.is_file():
+            raise ExtractError(f"no such file: {location}")
+        if path.stat().st_size > MAX_BYTES:
+            raise ExtractError(f"{location} is larger than {MAX_BYTES // 2**20} MB")
+        data, content_type = path.read_bytes(), None
+    if len(data) > MAX_BYTES:
+        raise ExtractError(f"{location} is larger than {MAX_BYTES // 2**20} MB")
+    return data, content_type
+
+
+def sniff(data: bytes) -> str:
+    """The media type the bytes really have."""
+    head = data[:2048]
+    if not data.strip():
+        raise ExtractError("the document is empty")
+    if b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            raise ExtractError("a damaged ZIP archive, not a readable Word document") from None
+        if "word/document.xml" in names:
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        raise ExtractError("a ZIP archive that is not a Word (DOCX) document")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "application/msword"
+    for magic, media in ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
+                         (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff")):
+        if head.startswith(magic):
+            return media
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if _looks_binary(head):
+        raise ExtractError("not a document nianbao can read (binary data of no known format)")
+    lowered = head.lower()
+    if re.search(rb"<(!doctype html|html|head|body|meta|div|table|p|span|title)[\s>/]", lowered):
+        return "text/html"
+    return "text/plain"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control > len(head) * 0.05
+
+
+def parse(data: bytes, media_type: str, location: str, content_type: str | None = None) -> Parsed:
+    """Run the reader for the media type."""
+    if media_type == "text/html":
+        from extract.readers.html import read_html
+        return read_html(data, location, content_type)
+    if media_type == "text/plain":
+        from extract.encoding import decode
+        from extract.readers.text import read_text
+        return read_text(decode(data, content_type)[0])
+    if media_type == "application/pdf":
+        from extract.readers.pdf import read_pdf
+        return read_pdf(data)
+    if media_type.endswith("wordprocessingml.document"):
+        from extract.readers.docx import read_docx
+        return read_docx(data)
+    if media_type == "application/msword":
+        from extract.readers.doc import read_doc
+        return read_doc(data)
+    if media_type.startswith("image/"):
+        from extract.readers.image import read_image
+        return read_image(data)
+    raise ExtractError(f"no reader for {media_type}")
+
+
+def extract_report(location: str, data: bytes | None = None, content_type: str | None = None,
+                   with_text: bool = True) -> dict:
+    """Read one document into the contract's object. Raises ExtractError for unreadable input."""
+    if data is None:
+        data, content_type = load(location)
+    media_type = sniff(data)
+    parsed = parse(data, media_type, location, content_type)
+    parsed.media_type = media_type
+    return assemble(parsed, location, hashlib.sha256(data).hexdigest(), with_text)
+
+
+def assemble(parsed: Parsed, location: str, sha256: str, with_text: bool = True) -> dict:
+    stats = read_statistics(parsed.tables)
+    text = parsed.text
+    title = metadata.clean_title(parsed.title) if parsed.title else metadata.title_from_text(text)
+    agency = (metadata.agency_from_title(title) or metadata.agency_from_signature(text) or parsed.agency)
+    has_tables = any((stats.active_disclosure, stats.applications, stats.review_litigation))
+    warnings = list(parsed.warnings) + stats.warnings
+    pictures_instead = not has_tables and bool(parsed.images) and "依申请公开" in text
+    if pictures_instead:
+        warnings.append(f"the statistics tables are pictures that could not be read ({len(parsed.images)} pictures)")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "source": {"location": location, "media_type": parsed.media_type, "sha256": sha256},
+        "is_annual_report": metadata.is_annual_report(title, text),
+        "title": title,
+        "agency": agency,
+        "year": metadata.report_year(title, text),
+        "published": parsed.published or metadata.signature_date(text),
+        "table_format": stats.table_format if has_tables else None,
+        "tables_as_images": stats.from_image or pictures_instead,
+        "active_disclosure": stats.active_disclosure,
+        "applications": stats.applications,
+        "review_litigation": stats.review_litigation,
+        "checks": check_report(stats.table_format, stats.applications, stats.review_litigation),
+        "warnings": warnings,
+        "text": text if with_text else None,
+    }
