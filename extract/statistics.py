@@ -266,6 +266,8 @@ def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
 def _read_active(rows: list[_Row], fmt: str, used: set[int], warnings: list[str]) -> dict | None:
     fields = ACTIVE_FIELDS[fmt]
     found: dict[str, dict] = {}
+    tables_used: set[int] = set()
+    mark = len(warnings)
     header: list[str] = []
     header_centers: list[float] | None = None
     for row in rows:
@@ -281,7 +283,7 @@ def _read_active(rows: list[_Row], fmt: str, used: set[int], warnings: list[str]
         if placed is None:
             warnings.append(f"{where}: {len(row.values)} values for {len(measures)} columns, not placed")
             found[item] = {}
-            used.add(row.table)
+            tables_used.add(row.table)
             continue
         values = {}
         for measure, cell in zip(measures, placed):
@@ -291,9 +293,11 @@ def _read_active(rows: list[_Row], fmt: str, used: set[int], warnings: list[str]
             elif value is not None:
                 warnings.append(f"{where}: {measure} = {value} has no field in the {fmt} format, dropped")
         found[item] = values
-        used.add(row.table)
-    if not found:
+        tables_used.add(row.table)
+    if len(found) < 2:
+        del warnings[mark:]
         return None
+    used |= tables_used
     result = {}
     for item, names in fields.items():
         got = found.get(item)
@@ -331,6 +335,8 @@ def _application_code(labels: list[str], previous: str | None) -> str | None:
 def _read_applications(rows, tables, fmt, used, warnings) -> dict | None:
     codes = ROW_CODES[fmt]
     found: dict[str, list] = {}
+    tables_used: set[int] = set()
+    mark = len(warnings)
     previous = None
     centers = _column_centers(rows, len(APPLICANTS))
     for row in rows:
@@ -345,7 +351,7 @@ def _read_applications(rows, tables, fmt, used, warnings) -> dict | None:
             continue
         where = f"applications {code}"
         placed = _place(row.values, len(APPLICANTS), centers.get(row.table))
-        used.add(row.table)
+        tables_used.add(row.table)
         if placed is None:
             warnings.append(f"{where}: {len(row.values)} values for {len(APPLICANTS)} columns, not placed")
             found[code] = [None] * len(APPLICANTS)
@@ -355,8 +361,10 @@ def _read_applications(rows, tables, fmt, used, warnings) -> dict | None:
         missing = [a for a, c in zip(APPLICANTS, placed) if c is None]
         if missing:
             warnings.append(f"{where}: no cell for {', '.join(missing)}, left null")
-    if not found:
-        return None
+    if len(found) < 3 or not found.keys() & {"1", "3.7", "4"}:
+        del warnings[mark:]
+        return None  # a phrase or two in another table (the pre-2019 统计表 has 部分公开 too), not this one
+    used |= tables_used
     table = {}
     for code in codes:
         if code not in found:

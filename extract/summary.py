@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from extract.statistics import APPLICANTS, OUTCOMES, ROW_LABELS
@@ -56,8 +57,8 @@ def print_summary(report: dict, console: Console | None = None) -> None:
     passed = len(report["checks"]) - len(failed) - len(unchecked)
     console.print(f"checks: {passed} passed, {len(failed)} failed, {len(unchecked)} not checked")
     for c in failed:
-        console.print(f"  [red]FAILED[/red] {c['rule']} [{c['scope']}]: {c['message']}")
+        console.print(f"  [red]FAILED[/red] {c['rule']} " + escape(f"[{c['scope']}]: {c['message']}"))
     for w in report["warnings"][:30]:
-        console.print(f"  warning: {w}")
+        console.print("  warning: " + escape(w))
     if len(report["warnings"]) > 30:
         console.print(f"  … and {len(report['warnings']) - 30} more warnings")

@@ -1,0 +1,201 @@
+"""Pictures → text boxes (RapidOCR, its default models from the wheel) → table rows.
+
+Rows are rebuilt from where the boxes sit. Numbers are one short line each, so they anchor the rows;
+a label box joins the row whose numbers lie to its right at its height, which also takes care of
+labels wrapped over two lines and of vertical labels written one character per line. Text above the
+numbers (column headers) forms rows of its own. Each cell keeps its pixel position, so a row where OCR
+missed a small "0" is still placed column by column.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import urllib.request
+from dataclasses import dataclass, field
+from statistics import median
+
+from extract.model import Cell, Table
+from extract.numbers import classify, NUMBER, EMPTY
+
+MAX_PICTURE_BYTES = 30 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+_engine = None
+
+
+@dataclass
+class Box:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass
+class OcrResult:
+    tables: list[Table] = field(default_factory=list)
+    text: str = ""
+    unread: list[str] = field(default_factory=list)
+
+
+def engine():
+    """One RapidOCR engine per process, one onnxruntime thread (the build runs a process per core)."""
+    global _engine
+    if _engine is None:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        from rapidocr import RapidOCR
+
+        _engine = RapidOCR(params={
+            "Global.log_level": "error",
+            "Global.max_side_len": 4000,
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+    return _engine
+
+
+def load_image(data: bytes):
+    """A PIL image in RGB, or ValueError with a short reason."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.seek(0)
+        image = image.convert("RGB")
+    except Image.DecompressionBombError:
+        raise ValueError("picture too large") from None
+    except Exception as e:  # noqa: BLE001 - PIL raises many types for damaged files
+        raise ValueError(f"unreadable picture ({type(e).__name__})") from None
+    if image.width < 1200:
+        factor = min(3.0, 1500 / max(image.width, 1))
+        if factor > 1.2:
+            image = image.resize((int(image.width * factor), int(image.height * factor)), Image.LANCZOS)
+    return image
+
+
+def recognise(image) -> list[Box]:
+    import numpy as np
+
+    result = engine()(np.asarray(image))
+    if result is None or result.boxes is None:
+        return []
+    boxes = []
+    for points, text in zip(result.boxes, result.txts):
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        boxes.extend(_split_numbers(Box(text.strip(), min(xs), min(ys), max(xs), max(ys))))
+    return [b for b in boxes if b.text]
+
+
+def _split_numbers(box: Box) -> list[Box]:
+    """OCR sometimes reads two adjacent number cells as one box ("0 0"): split it by character offset."""
+    if not re.fullmatch(r"\d+(\s+\d+)+", box.text):
+        return [box]
+    out, width = [], (box.x1 - box.x0) / max(len(box.text), 1)
+    for m in re.finditer(r"\d+", box.text):
+        out.append(Box(m.group(), box.x0 + m.start() * width, box.y0, box.x0 + m.end() * width, box.y1))
+    return out
+
+
+def boxes_to_rows(boxes: list[Box]) -> list[list[Cell]]:
+    if not boxes:
+        return []
+    line = median(b.height for b in boxes)
+    numbers = sorted((b for b in boxes if classify(b.text) in (NUMBER, EMPTY)), key=lambda b: b.cy)
+    bands: list[list[Box]] = []
+    for b in numbers:
+        if bands and abs(b.cy - median(x.cy for x in bands[-1])) < 0.6 * line:
+            bands[-1].append(b)
+        else:
+            bands.append([b])
+    others: list[Box] = []
+    for b in boxes:
+        if classify(b.text) in (NUMBER, EMPTY):
+            continue
+        best = None
+        for band in bands:
+            left_edge = min(x.x0 for x in band)
+            dy = abs(b.cy - median(x.cy for x in band))
+            if b.x1 <= left_edge + 0.5 * line and dy <= 1.3 * line and (best is None or dy < best[0]):
+                best = (dy, band)
+        if best:
+            best[1].append(b)
+        else:
+            others.append(b)
+    for b in sorted(others, key=lambda b: b.cy):
+        if bands and all(abs(b.cy - x.cy) < 0.6 * line for x in bands[-1]) and not any(
+                classify(x.text) == NUMBER for x in bands[-1]):
+            bands[-1].append(b)
+        else:
+            bands.append([b])
+    bands.sort(key=lambda band: min(x.y0 for x in band))
+    return [_cells(band) for band in bands]
+
+
+def _cells(band: list[Box]) -> list[Cell]:
+    """Boxes of one row → cells: boxes stacked in one column (a wrapped label) are one cell."""
+    cells: list[list[Box]] = []
+    for b in sorted(band, key=lambda b: b.x0):
+        last = cells[-1] if cells else None
+        if last and min(b.x1, max(x.x1 for x in last)) - max(b.x0, min(x.x0 for x in last)) > 0.3 * (b.x1 - b.x0):
+            last.append(b)
+        else:
+            cells.append([b])
+    return [Cell("".join(x.text for x in sorted(group, key=lambda x: x.y0)),
+                 min(x.x0 for x in group), max(x.x1 for x in group)) for group in cells]
+
+
+def read_picture(data: bytes) -> tuple[Table, str]:
+    rows = boxes_to_rows(recognise(load_image(data)))
+    text = "\n".join("\t".join(c.text for c in row) for row in rows)
+    return Table(rows, from_image=True), text
+
+
+def fetch_picture(address: str, timeout: float = 30) -> bytes | None:
+    """A picture's bytes from a data: URI, an http(s) URL or a local path; None when it cannot be had."""
+    try:
+        if address.startswith("data:"):
+            header, _, payload = address.partition(",")
+            return base64.b64decode(payload) if ";base64" in header else payload.encode()
+        if re.match(r"^https?://", address):
+            request = urllib.request.Request(address, headers={"User-Agent": "nianbao/0.1"})
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.read(MAX_PICTURE_BYTES)
+        if os.path.isfile(address) and os.path.getsize(address) <= MAX_PICTURE_BYTES:
+            with open(address, "rb") as f:
+                return f.read()
+    except Exception:  # noqa: BLE001 - a missing picture is a warning, not a failure
+        return None
+    return None
+
+
+def read_pictures(datas: list[bytes | None], names: list[str], warnings: list[str]) -> OcrResult:
+    """OCR every picture that could be had; the ones that could not are listed as unread."""
+    out = OcrResult()
+    texts = []
+    for data, name in zip(datas, names):
+        short = name if len(name) < 80 else name[:77] + "…"
+        if data is None:
+            warnings.append(f"picture {short}: could not be fetched")
+            out.unread.append(name)
+            continue
+        try:
+            table, text = read_picture(data)
+        except ValueError as e:
+            warnings.append(f"picture {short}: {e}")
+            out.unread.append(name)
+            continue
+        out.tables.append(table)
+        texts.append(text)
+    out.text = "\n\n".join(t for t in texts if t)
+    return out

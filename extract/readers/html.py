@@ -1,0 +1,302 @@
+"""HTML report pages: the article among the page chrome, its text, its tables as span-aware grids, and
+its pictures read by OCR when the tables are pictures.
+
+The article is found by the markers the portals' CMSs leave (TRS `TRS_Editor`, `#zoom`, the
+`ZJEG_RSS.content` comments of 浙江 sites, VSB/博达 `v_news_content`, 开普 `#UCAP-CONTENT`, …), and
+failing those by where the page's non-link Chinese text is. The 索引号/发布机构/发布日期 block is page
+metadata, read for the date and publisher and kept out of the body.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import lxml.html
+from lxml import etree
+
+from extract.encoding import decode
+from extract.metadata import clean_title, parse_date
+from extract.model import Cell, Parsed, Table
+from extract.ocr import fetch_picture, read_pictures
+
+# CMS markers of the article body, most specific first.
+ARTICLE_XPATHS = [
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(@class, 'TRS_UEDITOR')]",
+    "//*[@id='zoom']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
+    "//*[starts-with(@id, 'vsb_content')]",
+    "//*[@id='UCAP-CONTENT']",
+    "//*[contains(@class, 'Custom_UnionStyle')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",
+    "//*[@id='content' or @id='Content' or @id='article' or @id='fontzoom' or @id='NewsContent']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' wzcon ')]",
+]
+_ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
+_BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
+          "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "hr", "form", "header", "footer"}
+_SKIP = {"script", "style", "noscript", "template", "select", "option", "button", "iframe", "object", "svg"}
+_METADATA_KEYS = r"索\s*引\s*号|发布机构|发文机关|发布日期|成文日期|发文日期|生成日期|公开日期|主题分类|体裁分类|组配分类|公文种类|文\s*号|发文字号|信息来源|有效性|公开方式|公开范围|信息分类"
+_METADATA_LINE = re.compile(rf"^\s*({_METADATA_KEYS})\s*[:：\t]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TABLE_MARKS = ("信息内容", "本年新收", "行政复议")
+MAX_SPAN = 200
+
+
+def read_html(data: bytes, location: str = "", content_type: str | None = None,
+              ocr_pictures: bool = True) -> Parsed:
+    text, encoding = decode(data, content_type)
+    warnings = []
+    zjeg = _ZJEG.search(text)
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as e:
+        raise _error(f"unreadable HTML: {e}") from None
+    if root is None:
+        raise _error("unreadable HTML: no document")
+    article = _find_article(root, zjeg)
+    tables = [Table(_grid(t)) for t in article.iter("table")]
+    tables = [t for t in tables if t.rows]
+    page_meta = _page_metadata(root)
+    pictures = [urljoin_location(location, src) for src in _picture_sources(article)]
+    images: list[str] = []
+    if pictures and not _has_standard_tables(tables):
+        if ocr_pictures:
+            found = read_pictures([fetch_picture(p) for p in pictures], pictures, warnings)
+            tables += found.tables
+            images = found.unread
+            ocr_text = found.text
+        else:
+            images, ocr_text = pictures, ""
+    else:
+        ocr_text = ""
+    body = _text(article)
+    if ocr_text:
+        body = body + "\n\n" + ocr_text
+    return Parsed(text=body, tables=tables, title=page_meta["title"], published=page_meta["published"],
+                  agency=page_meta["agency"], images=images, warnings=warnings, media_type="text/html")
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
+
+
+def _error(message: str):
+    from extract.report import ExtractError
+    return ExtractError(message)
+
+
+def _find_article(root, zjeg: re.Match | None):
+    if zjeg:
+        fragment = lxml.html.fragment_fromstring(zjeg.group(1).encode("utf-8"), create_parent="div", parser=_PARSER)
+        if _cjk_count(fragment) >= 50:
+            return fragment
+    for xpath in ARTICLE_XPATHS:
+        for element in root.xpath(xpath):
+            if _cjk_count(element) >= 50 or element.find(".//table") is not None:
+                return element
+    return _densest(root)
+
+
+def _cjk_count(element) -> int:
+    return len(_CJK.findall(element.text_content()))
+
+
+def _densest(root):
+    """Readability-style fallback: the deepest block that holds most of the page's non-link text."""
+    body = root.find("body")
+    body = body if body is not None else root
+    counts = {}
+
+    def walk(el) -> int:
+        if not isinstance(el.tag, str) or el.tag in _SKIP:
+            return 0
+        own = len(_CJK.findall(el.text or "")) if el.tag != "a" else 0
+        total = own + sum(walk(child) + (len(_CJK.findall(child.tail or "")) if child.tail else 0) for child in el)
+        if el.tag == "a":
+            total = 0
+        counts[el] = total
+        return total
+
+    page = walk(body)
+    if page == 0:
+        return body
+    best, best_depth = body, 0
+    for el, count in counts.items():
+        if el.tag in ("div", "td", "article", "section", "main") and count >= 0.7 * page:
+            depth = len(list(el.iterancestors()))
+            if depth > best_depth:
+                best, best_depth = el, depth
+    return best
+
+
+def _text(article) -> str:
+    """The article's text: block elements on their own lines, table rows as tab-separated cells, no
+    metadata block."""
+    parts: list[str] = []
+
+    def walk(el):
+        if not isinstance(el.tag, str):
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if el.tag in _SKIP:
+            pass
+        elif el.tag == "table":
+            parts.append("\n")
+            for row in _grid(el):
+                parts.append("\t".join(c.text for c in row) + "\n")
+        elif el.tag == "img" and el.get("alt"):
+            pass
+        else:
+            if el.tag in _BLOCK:
+                parts.append("\n")
+            if el.text:
+                parts.append(el.text)
+            for child in el:
+                walk(child)
+            if el.tag in _BLOCK:
+                parts.append("\n")
+        if el.tail:
+            parts.append(el.tail)
+
+    walk(article)
+    lines = []
+    for line in "".join(parts).replace("\xa0", " ").replace("\u3000", " ").split("\n"):
+        line = re.sub(r"[ \r\f\v]+", " ", line).strip()
+        if line and not (_METADATA_LINE.match(line) and len(line) < 120):
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _cell_text(td) -> str:
+    """A cell's text without the text of tables nested in it (those are tables of their own)."""
+    parts = []
+
+    def walk(el):
+        if isinstance(el.tag, str) and (el.tag == "table" or el.tag in _SKIP):
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if isinstance(el.tag, str) and el.tag in ("br", "p", "div") and parts:
+            parts.append("\n")
+        if isinstance(el.tag, str) and el.text:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+        if el.tail and el is not td:
+            parts.append(el.tail)
+
+    walk(td)
+    text = "".join(parts).replace("\xa0", " ").replace("\u3000", " ")
+    return "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.split("\n") if line.strip())
+
+
+def _span(value: str | None) -> int:
+    m = re.match(r"\s*(\d+)", value or "")
+    return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
+
+
+def _grid(table) -> list[list[Cell]]:
+    """Rows of the table's own cells, each with its grid columns: a cell spanning rows is placed once,
+    in its first row, and pushes the cells of the rows below it to the right."""
+    rows = []
+    occupied: dict[int, set[int]] = {}
+    trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    for r, tr in enumerate(trs):
+        taken = occupied.setdefault(r, set())
+        col = 0
+        row = []
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                continue
+            while col in taken:
+                col += 1
+            colspan, rowspan = _span(td.get("colspan")), _span(td.get("rowspan"))
+            row.append(Cell(_cell_text(td), col, col + colspan))
+            for dr in range(rowspan):
+                occupied.setdefault(r + dr, set()).update(range(col, col + colspan))
+            col += colspan
+        occupied.pop(r, None)
+        if row:
+            rows.append(row)
+    return rows
+
+
+def _has_standard_tables(tables: list[Table]) -> bool:
+    texts = {c.text for t in tables for row in t.rows for c in row}
+    return all(any(mark in text for text in texts) for mark in _TABLE_MARKS)
+
+
+def _picture_sources(article) -> list[str]:
+    sources = []
+    for img in article.iter("img"):
+        src = (img.get("src") or img.get("data-src") or img.get("oldsrc") or "").strip()
+        width, height = _span(img.get("width")), _span(img.get("height"))
+        if not src or (img.get("width") and img.get("height") and width * height < 100 * 60):
+            continue
+        if re.search(r"(icon|logo|spacer|blank|arrow|share|qrcode|ewm)", src, re.I):
+            continue
+        if src not in sources:
+            sources.append(src)
+    return sources
+
+
+def urljoin_location(location: str, src: str) -> str:
+    """A picture's address, resolved against the page's own location: a URL, or a local file's folder."""
+    if src.startswith("data:") or re.match(r"^https?://", src):
+        return src
+    if re.match(r"^https?://", location):
+        return urljoin(location, src)
+    if src.startswith("file://"):
+        return unquote(urlparse(src).path)
+    base = Path(location).parent if location else Path(".")
+    return str((base / unquote(src.split("?")[0].split("#")[0])).resolve())
+
+
+def _page_metadata(root) -> dict:
+    meta = {}
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").lower()
+        if name and m.get("content"):
+            meta.setdefault(name, m.get("content").strip())
+    title = meta.get("articletitle") or meta.get("og:title")
+    if not title:
+        for xpath in ("//h1", "//*[contains(@class, 'title') or contains(@id, 'title')]"):
+            for el in root.xpath(xpath):
+                t = clean_title(el.text_content())
+                if 6 <= len(t) <= 120 and ("报告" in t or "年报" in t):
+                    title = t
+                    break
+            if title:
+                break
+    if not title:
+        head_title = root.find(".//title")
+        if head_title is not None and head_title.text:
+            pieces = re.split(r"\s*[_|]\s*|\s+-\s+", head_title.text.strip())
+            title = next((p for p in pieces if "报告" in p or "年报" in p), pieces[0])
+    page_text = _metadata_text(root)
+    published = None
+    for key in ("pubdate", "publishdate", "firstpublishedtime", "pubtime", "dc.date"):
+        published = published or parse_date(meta.get(key))
+    m = re.search(r"(发布日期|发布时间|成文日期|生成日期|公开日期|发文日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", page_text)
+    if not published and m:
+        published = parse_date(m.group(2))
+    agency = meta.get("contentsource") or None
+    m = re.search(r"(发布机构|发文机关|发布单位)\s*[:：]?\s*([^\s:：]{2,40})", page_text)
+    if m:
+        agency = m.group(2)
+    return {"title": clean_title(title) if title else None, "published": published, "agency": agency}
+
+
+def _metadata_text(root) -> str:
+    """The page's text where a 索引号/发布机构 block would be, whatever element holds it."""
+    chunks = []
+    for el in root.xpath("//*[contains(text(), '发布机构') or contains(text(), '发布日期') or contains(text(), '成文日期')"
+                         " or contains(text(), '发布时间') or contains(text(), '发文机关')]"):
+        parent = el.getparent() if el.getparent() is not None else el
+        chunks.append(re.sub(r"\s+", " ", parent.text_content()))
+    return " ".join(chunks)[:20000]
