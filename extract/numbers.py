@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 NUMBER = "number"
 EMPTY = "empty"  # blank, dash or slash: the document gives no value
@@ -21,6 +22,7 @@ _NUMERIC = re.compile(r"^\d+(\.\d+)?$")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """NFKC (full-width digits, brackets and colons to ASCII), whitespace removed except between two
     digits, where it separates two numbers and must never join them."""
@@ -29,6 +31,7 @@ def normalize(text: str) -> str:
     return re.sub(r"(?<!\d)\s+|\s+(?!\d)", "", t)
 
 
+@lru_cache(maxsize=65536)
 def classify(text: str) -> str:
     """NUMBER, EMPTY, UNREADABLE or TEXT."""
     t = normalize(text)
@@ -41,6 +44,7 @@ def classify(text: str) -> str:
     return TEXT
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> int | float | None:
     """The number a cell prints, or None. Integral values come back as int."""
     t = _THOUSANDS.sub("", normalize(text))

@@ -20,22 +20,22 @@ from extract.metadata import clean_title, parse_date
 from extract.model import Cell, Parsed, Table
 from extract.ocr import fetch_picture, read_pictures
 
-# CMS markers of the article body, most specific first.
-ARTICLE_XPATHS = [
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//*[contains(@class, 'TRS_UEDITOR')]",
-    "//*[@id='zoom']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
-    "//*[starts-with(@id, 'vsb_content')]",
-    "//*[@id='UCAP-CONTENT']",
-    "//*[contains(@class, 'Custom_UnionStyle')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",
-    "//*[@id='content' or @id='Content' or @id='article' or @id='fontzoom' or @id='NewsContent']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' wzcon ')]",
+# CMS markers of the article body, most specific first: (attribute, pattern).
+ARTICLE_MARKERS = [
+    ("class", r"(^|\s)TRS_Editor(\s|$)"),
+    ("class", r"TRS_UEDITOR"),
+    ("id", r"^zoom$"),
+    ("class", r"(^|\s)v_news_content(\s|$)"),
+    ("id", r"^vsb_content"),
+    ("id", r"^UCAP-CONTENT$"),
+    ("class", r"Custom_UnionStyle"),
+    ("class", r"(^|\s)article_content(\s|$)"),
+    ("class", r"(^|\s)pages_content(\s|$)"),
+    ("id", r"^(content|Content|article|fontzoom|NewsContent)$"),
+    ("class", r"(^|\s)(article-content|news_content|wzcon)(\s|$)"),
 ]
+_MARKERS = [(attribute, re.compile(pattern)) for attribute, pattern in ARTICLE_MARKERS]
+_WITH_ID_OR_CLASS = etree.XPath("//*[@id or @class]")
 _ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
           "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "hr", "form", "header", "footer"}
@@ -59,8 +59,8 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
     if root is None:
         raise _error("unreadable HTML: no document")
     article = _find_article(root, zjeg)
-    tables = [Table(_grid(t)) for t in article.iter("table")]
-    tables = [t for t in tables if t.rows]
+    grids = {t: _grid(t) for t in article.iter("table")}
+    tables = [Table(rows) for rows in grids.values() if rows]
     page_meta = _page_metadata(root)
     pictures = [urljoin_location(location, src) for src in _picture_sources(article)]
     images: list[str] = []
@@ -74,7 +74,7 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
             images, ocr_text = pictures, ""
     else:
         ocr_text = ""
-    body = _text(article)
+    body = _text(article, grids)
     if ocr_text:
         body = body + "\n\n" + ocr_text
     return Parsed(text=body, tables=tables, title=page_meta["title"], published=page_meta["published"],
@@ -94,10 +94,15 @@ def _find_article(root, zjeg: re.Match | None):
         fragment = lxml.html.fragment_fromstring(zjeg.group(1).encode("utf-8"), create_parent="div", parser=_PARSER)
         if _cjk_count(fragment) >= 50:
             return fragment
-    for xpath in ARTICLE_XPATHS:
-        for element in root.xpath(xpath):
-            if _cjk_count(element) >= 50 or element.find(".//table") is not None:
-                return element
+    ranked = []
+    for element in _WITH_ID_OR_CLASS(root):
+        for rank, (attribute, pattern) in enumerate(_MARKERS):
+            if pattern.search(element.get(attribute) or ""):
+                ranked.append((rank, element))
+                break
+    for _, element in sorted(ranked, key=lambda r: r[0]):
+        if _cjk_count(element) >= 50 or element.find(".//table") is not None:
+            return element
     return _densest(root)
 
 
@@ -133,7 +138,7 @@ def _densest(root):
     return best
 
 
-def _text(article) -> str:
+def _text(article, grids: dict) -> str:
     """The article's text: block elements on their own lines, table rows as tab-separated cells, no
     metadata block."""
     parts: list[str] = []
@@ -147,7 +152,7 @@ def _text(article) -> str:
             pass
         elif el.tag == "table":
             parts.append("\n")
-            for row in _grid(el):
+            for row in grids[el]:
                 parts.append("\t".join(c.text for c in row) + "\n")
         elif el.tag == "img" and el.get("alt"):
             pass
@@ -174,6 +179,8 @@ def _text(article) -> str:
 
 def _cell_text(td) -> str:
     """A cell's text without the text of tables nested in it (those are tables of their own)."""
+    if len(td) == 0:
+        return re.sub(r"\s+", " ", (td.text or "").replace("\u3000", " ")).strip()
     parts = []
 
     def walk(el):
@@ -293,10 +300,7 @@ def _page_metadata(root) -> dict:
 
 
 def _metadata_text(root) -> str:
-    """The page's text where a 索引号/发布机构 block would be, whatever element holds it."""
-    chunks = []
-    for el in root.xpath("//*[contains(text(), '发布机构') or contains(text(), '发布日期') or contains(text(), '成文日期')"
-                         " or contains(text(), '发布时间') or contains(text(), '发文机关')]"):
-        parent = el.getparent() if el.getparent() is not None else el
-        chunks.append(re.sub(r"\s+", " ", parent.text_content()))
-    return " ".join(chunks)[:20000]
+    """The stretches of page text around the keys of a 索引号/发布机构 block, whatever element holds it."""
+    text = root.text_content()
+    chunks = [text[m.start(): m.start() + 80] for m in re.finditer(r"发布机构|发文机关|发布单位|发布日期|发布时间|成文日期|生成日期|公开日期|发文日期", text)]
+    return " ".join(re.sub(r"\s+", " ", c) for c in chunks[:40])
