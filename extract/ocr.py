@@ -118,16 +118,20 @@ def boxes_to_rows(boxes: list[Box]) -> list[list[Cell]]:
             bands[-1].append(b)
         else:
             bands.append([b])
+    bands = _merge_split_rows(bands, line)
+    # Where each band's numbers sit, fixed before labels join (a label must not move them). A label
+    # joins the band it overlaps vertically, left of the numbers; the other lines of a wrapped label,
+    # and headers, stay rows of their own.
+    anchors = [(min(x.x0 for x in band), min(x.y0 for x in band), max(x.y1 for x in band)) for band in bands]
     others: list[Box] = []
     for b in boxes:
         if classify(b.text) in (NUMBER, EMPTY):
             continue
         best = None
-        for band in bands:
-            left_edge = min(x.x0 for x in band)
-            dy = abs(b.cy - median(x.cy for x in band))
-            if b.x1 <= left_edge + 0.5 * line and dy <= 1.3 * line and (best is None or dy < best[0]):
-                best = (dy, band)
+        for band, (left_edge, top, bottom) in zip(bands, anchors):
+            overlap = min(b.y1, bottom) - max(b.y0, top)
+            if b.x1 <= left_edge + 0.5 * line and overlap >= 0.3 * b.height and (best is None or overlap > best[0]):
+                best = (overlap, band)
         if best:
             best[1].append(b)
         else:
@@ -140,6 +144,24 @@ def boxes_to_rows(boxes: list[Box]) -> list[list[Cell]]:
             bands.append([b])
     bands.sort(key=lambda band: min(x.y0 for x in band))
     return [_cells(band) for band in bands]
+
+
+def _merge_split_rows(bands: list[list[Box]], line: float) -> list[list[Box]]:
+    """One tall row whose cells are aligned differently (top vs middle) reads as two bands of numbers in
+    disjoint columns; together they are no wider than a full row. Join them."""
+    if not bands:
+        return bands
+    widest = max(len(b) for b in bands)
+    merged = [bands[0]]
+    for band in bands[1:]:
+        last = merged[-1]
+        disjoint = all(min(a.x1, b.x1) <= max(a.x0, b.x0) for a in last for b in band)
+        close = abs(median(b.cy for b in band) - median(b.cy for b in last)) < 2 * line
+        if disjoint and close and len(last) + len(band) <= widest:
+            last.extend(band)
+        else:
+            merged.append(band)
+    return merged
 
 
 def _cells(band: list[Box]) -> list[Cell]:

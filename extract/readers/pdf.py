@@ -83,11 +83,23 @@ def read_pdf(data: bytes) -> Parsed:
 
 
 def _render(page) -> bytes:
+    """The page as a picture: a scan's own image at its native resolution when the page is one image
+    (re-rendering resamples it, and OCR then misreads digits), else the page rendered at 180 dpi."""
     import io
 
-    image = page.render(scale=2.0).to_pil()
+    image = None
+    pictures = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
+    if len(pictures) == 1:
+        try:
+            image = pictures[0].get_bitmap(render=False).to_pil()
+        except pdfium.PdfiumError:
+            image = None
+        if image is not None and image.width < 800:
+            image = None
+    if image is None:
+        image = page.render(scale=2.5).to_pil()
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.convert("RGB").save(buffer, format="PNG")
     return buffer.getvalue()
 
 
