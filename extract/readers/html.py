@@ -114,63 +114,63 @@ def _densest(root):
     """Readability-style fallback: the deepest block that holds most of the page's non-link text."""
     body = root.find("body")
     body = body if body is not None else root
-    counts = {}
-
-    def walk(el) -> int:
-        if not isinstance(el.tag, str) or el.tag in _SKIP:
-            return 0
-        own = len(_CJK.findall(el.text or "")) if el.tag != "a" else 0
-        total = own + sum(walk(child) + (len(_CJK.findall(child.tail or "")) if child.tail else 0) for child in el)
-        if el.tag == "a":
-            total = 0
-        counts[el] = total
-        return total
-
-    page = walk(body)
+    counts: dict = {}
+    walker = etree.iterwalk(body, events=("start", "end"))
+    for action, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if action == "start":
+            if not tag or tag in _SKIP or tag == "a":
+                walker.skip_subtree()
+            continue
+        if not tag or tag in _SKIP or tag == "a":
+            counts[el] = 0
+            continue
+        counts[el] = len(_CJK.findall(el.text or "")) + sum(
+            counts.get(child, 0) + len(_CJK.findall(child.tail or "")) for child in el)
+    page = counts.get(body, 0)
     if page == 0:
         return body
     best, best_depth = body, 0
     for el, count in counts.items():
         if el.tag in ("div", "td", "article", "section", "main") and count >= 0.7 * page:
-            depth = len(list(el.iterancestors()))
+            depth = sum(1 for _ in el.iterancestors())
             if depth > best_depth:
                 best, best_depth = el, depth
     return best
 
 
-def _text(article, grids: dict) -> str:
-    """The article's text: block elements on their own lines, table rows as tab-separated cells, no
-    metadata block."""
+def _flatten(top, on_table) -> str:
+    """Text under `top` with block elements on lines of their own; tables handed to `on_table`."""
     parts: list[str] = []
-
-    def walk(el):
-        if not isinstance(el.tag, str):
-            if el.tail:
-                parts.append(el.tail)
-            return
-        if el.tag in _SKIP:
-            pass
-        elif el.tag == "table":
-            parts.append("\n")
-            for row in grids[el]:
-                parts.append("\t".join(c.text for c in row) + "\n")
-        elif el.tag == "img" and el.get("alt"):
-            pass
-        else:
-            if el.tag in _BLOCK:
+    walker = etree.iterwalk(top, events=("start", "end"))
+    for action, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if action == "start":
+            if not tag or tag in _SKIP or tag == "table":
+                if tag == "table" and el is not top:
+                    parts.append(on_table(el))
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK:
                 parts.append("\n")
             if el.text:
                 parts.append(el.text)
-            for child in el:
-                walk(child)
-            if el.tag in _BLOCK:
+        else:
+            if tag in _BLOCK:
                 parts.append("\n")
-        if el.tail:
-            parts.append(el.tail)
+            if el.tail and el is not top:
+                parts.append(el.tail)
+    return "".join(parts)
 
-    walk(article)
+
+def _text(article, grids: dict) -> str:
+    """The article's text: block elements on their own lines, table rows as tab-separated cells, no
+    metadata block."""
+    def table_text(table) -> str:
+        return "\n" + "".join("\t".join(c.text for c in row) + "\n" for row in grids.get(table, []))
+
     lines = []
-    for line in "".join(parts).replace("\xa0", " ").replace("\u3000", " ").split("\n"):
+    for line in _flatten(article, table_text).replace("\xa0", " ").replace("\u3000", " ").split("\n"):
         line = re.sub(r"[ \r\f\v]+", " ", line).strip()
         if line and not (_METADATA_LINE.match(line) and len(line) < 120):
             lines.append(line)
@@ -181,24 +181,7 @@ def _cell_text(td) -> str:
     """A cell's text without the text of tables nested in it (those are tables of their own)."""
     if len(td) == 0:
         return re.sub(r"\s+", " ", (td.text or "").replace("\u3000", " ")).strip()
-    parts = []
-
-    def walk(el):
-        if isinstance(el.tag, str) and (el.tag == "table" or el.tag in _SKIP):
-            if el.tail:
-                parts.append(el.tail)
-            return
-        if isinstance(el.tag, str) and el.tag in ("br", "p", "div") and parts:
-            parts.append("\n")
-        if isinstance(el.tag, str) and el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if el.tail and el is not td:
-            parts.append(el.tail)
-
-    walk(td)
-    text = "".join(parts).replace("\xa0", " ").replace("\u3000", " ")
+    text = _flatten(td, lambda table: "").replace("\xa0", " ").replace("\u3000", " ")
     return "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.split("\n") if line.strip())
 
 
