@@ -54,7 +54,7 @@ def agency_from_title(title: str | None) -> str | None:
     t = re.sub(r"^关于", "", clean_title(title))
     m = re.match(r"^(?P<agency>.+?)(关于)?" + _YEAR + r"\s*年度?", t)
     if m:
-        agency = m.group("agency").strip("（(《 ")
+        agency = re.split(r"(?:政府|政务)?信息公开", m.group("agency"))[0].strip("（(《 ")
         return agency if len(agency) >= 2 else None
     m = re.match(r"^" + _YEAR + r"\s*年度?(?P<agency>.+?)(政府|政务)?信息公开", t)
     if m and len(m.group("agency")) >= 2:

@@ -399,7 +399,8 @@ def _infer_zeros(table: dict, fmt: str, warnings: list[str]) -> None:
     while changed:
         changed = False
         for known, parts, reason in equations:
-            if all(table[r][c] == 0 for r, c in known):
+            # A known part that is not 0 means the report's own sum is broken here: it forces nothing.
+            if all(table[r][c] == 0 for r, c in known) and all(table[r][c] in (0, None) for r, c in parts):
                 for r, c in parts:
                     if table[r][c] is None:
                         table[r][c] = 0

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output was piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
     except MemoryError:
         print("nianbao: out of memory reading the document", file=sys.stderr)
         return 1

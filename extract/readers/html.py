@@ -276,7 +276,7 @@ def _page_metadata(root) -> dict:
     if not published and m:
         published = parse_date(m.group(2))
     agency = meta.get("contentsource") or None
-    m = re.search(r"(发布机构|发文机关|发布单位)\s*[:：]?\s*([^\s:：]{2,40})", page_text)
+    m = re.search(rf"(发布机构|发文机关|发布单位)\s*[:：]?\s*([^\s:：]{{2,40}}?)(?=\s|$|[:：]|{_METADATA_KEYS})", page_text)
     if m:
         agency = m.group(2)
     return {"title": clean_title(title) if title else None, "published": published, "agency": agency}
