@@ -56,3 +56,13 @@ def test_huaian_complete_and_consistent(huaian):
 def test_spaces_between_cjk_go_but_between_digits_stay():
     assert _squeeze("淮 安 市 2024 年") == "淮安市 2024 年"
     assert _squeeze("3 4") == "3 4"
+
+
+def test_fake_bold_characters_counted_once():
+    from extract.readers.pdf import _dedupe
+
+    def char(text, x, y):
+        return {"text": text, "x0": x, "x1": x + 10, "top": y, "bottom": y + 10, "doctop": y, "upright": True}
+
+    chars = [char("3", 10.0, 5.0), char("3", 10.4, 5.3), char("1", 20.0, 5.0), char("1", 30.0, 5.0)]
+    assert [c["text"] for c in _dedupe(chars)] == ["3", "1", "1"], "a real repeated digit stays"

@@ -10,8 +10,10 @@ from word positions, like OCR output.
 """
 from __future__ import annotations
 
+import bisect
 import ctypes
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -27,6 +29,7 @@ REPORT_WORDS = ("公开", "信息", "政府", "申请", "工作", "情况", "报
 MAX_OCR_PAGES = 15
 MAX_PAGES = 300
 _CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_NEIGHBOURS = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
 _PAGE_NUMBER = re.compile(r"^\s*([-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)\s*$")
 
 
@@ -124,13 +127,28 @@ def _read_page(page) -> _Page:
         char["doctop"] = char["top"]
         chars.append(char)
         stream.append((ch, char))
-    kept = {id(c) for c in dedupe_chars(chars, tolerance=1, extra_attrs=None)}
+    kept = {id(c) for c in _dedupe(chars)}
     text = "".join(ch for ch, char in stream if char is None or id(char) in kept)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_squeeze(line) for line in text.split("\n")]
     text = "\n".join(line for line in lines if line and not _PAGE_NUMBER.match(line))
     textpage.close()
     return _Page([c for c in chars if id(c) in kept], text, width, height)
+
+
+def _dedupe(chars: list[dict]) -> list[dict]:
+    """Fake bold prints a character twice at (almost) the same place. pdfplumber's `dedupe_chars` finds
+    them, but ends in a sort that is quadratic in the page's characters, so it is given only the
+    characters that have a same-text neighbour within a point."""
+    keys = [(c["text"], round(c["x0"]), round(c["top"])) for c in chars]
+    seen = Counter(keys)
+    suspects = [c for c, (t, x, y) in zip(chars, keys)
+                if seen[(t, x, y)] > 1 or any((t, x + dx, y + dy) in seen for dx, dy in _NEIGHBOURS)]
+    if not suspects:
+        return chars
+    kept = {id(c) for c in dedupe_chars(suspects, tolerance=1, extra_attrs=None)}
+    suspect_ids = {id(c) for c in suspects}
+    return [c for c in chars if id(c) not in suspect_ids or id(c) in kept]
 
 
 def _squeeze(line: str) -> str:
@@ -171,10 +189,17 @@ def _page_tables(page, content: _Page) -> list[Table]:
     edges = _edges(page, content.height)
     tables = []
     if edges:
+        by_middle = sorted(content.chars, key=lambda c: (c["top"] + c["bottom"]) / 2)
+        middles = [(c["top"] + c["bottom"]) / 2 for c in by_middle]
         for found in TableFinder(_EdgePage(edges, content.width, content.height), _SETTINGS).tables:
             rows = []
             for row in found.rows:
-                cells = [Cell(_cell_text(content.chars, bbox), bbox[0], bbox[2]) for bbox in row.cells if bbox]
+                boxes = [bbox for bbox in row.cells if bbox]
+                if not boxes:
+                    continue
+                top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+                near = by_middle[bisect.bisect_left(middles, top): bisect.bisect_left(middles, bottom)]
+                cells = [Cell(_cell_text(near, bbox), bbox[0], bbox[2]) for bbox in boxes]
                 if cells:
                     rows.append(cells)
             if rows and max(len(r) for r in rows) >= 2:

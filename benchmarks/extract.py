@@ -1,0 +1,112 @@
+"""Extraction speed per format, against a naive baseline measured in the same run.
+
+Prints reports per second for each format on the fixtures (the real Pingtan pages and Huai'an PDF, the
+seeds, and generated DOCX/PDF), the ratio against a naive baseline on the same files (PDF: pdfplumber
+`extract_text` + `extract_tables` on every page; HTML: BeautifulSoup `get_text` + every table's cells),
+and OCR CPU-seconds per page. Targets on a 2-core machine: HTML ≥ 50 reports/s, a 6-page text PDF
+≥ 5 reports/s, OCR ≤ 20 CPU-seconds a page.
+
+    .venv/bin/python benchmarks/extract.py [--repeat N] [--no-ocr]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extract import extract_report  # noqa: E402
+from tests.conftest import PINGTAN, REAL, SEEDS  # noqa: E402
+
+
+def rate(function, items: list[tuple[str, bytes]], repeat: int) -> float:
+    for location, data in items:  # warm caches and lazy imports
+        function(location, data)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for location, data in items:
+            function(location, data)
+    return repeat * len(items) / (time.perf_counter() - start)
+
+
+def ours(location: str, data: bytes):
+    return extract_report(location, data, with_text=True)
+
+
+def naive_pdf(location: str, data: bytes):
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [(page.extract_text(), page.extract_tables()) for page in pdf.pages]
+
+
+def naive_html(location: str, data: bytes):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "lxml")
+    return soup.get_text(), [[td.get_text() for td in tr.find_all(["td", "th"])] for tr in soup.find_all("tr")]
+
+
+def naive_docx(location: str, data: bytes):
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    return [p.text for p in document.paragraphs], [[c.text for c in row.cells] for t in document.tables for t in [t]
+                                                   for row in t.rows]
+
+
+def load(paths) -> list[tuple[str, bytes]]:
+    return [(str(p), p.read_bytes()) for p in paths]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-ocr", action="store_true")
+    args = parser.parse_args()
+    from tests.generate import convert, fill_template, sample_report, scanned_pdf, soffice
+
+    tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    docx_path = fill_template(sample_report(), tmp / "generated.docx", prose_paragraphs=8)
+    formats = {
+        "html (Pingtan pages)": (load(sorted(PINGTAN.glob("*/*/page.html"))), naive_html, 50),
+        "text (seeds)": (load(sorted(SEEDS.glob("*.txt"))), None, None),
+        "pdf (Huai'an, 6 pages, WPS)": (load([REAL / "huaian" / "szfgs2024.pdf"]), naive_pdf, 5),
+        "docx (generated from the template)": (load([docx_path]), naive_docx, None),
+    }
+    pdf_path = None
+    if soffice():
+        pdf_path = convert(docx_path, "pdf", tmp)
+        formats["pdf (generated, LibreOffice)"] = (load([pdf_path]), naive_pdf, 5)
+    print(f"{'format':40} {'reports/s':>10} {'baseline/s':>11} {'ratio':>7}  target")
+    for name, (items, baseline, target) in formats.items():
+        ours_rate = rate(ours, items, args.repeat)
+        base_rate = rate(baseline, items, max(1, args.repeat // 2)) if baseline else None
+        ratio = f"{ours_rate / base_rate:6.1f}×" if base_rate else "      -"
+        base = f"{base_rate:11.1f}" if base_rate else f"{'-':>11}"
+        goal = f"≥ {target}/s {'met' if ours_rate >= target else 'MISSED'}" if target else ""
+        print(f"{name:40} {ours_rate:10.1f} {base} {ratio}  {goal}")
+    if not args.no_ocr and pdf_path is not None:
+        import pypdfium2 as pdfium
+
+        scan = scanned_pdf(pdf_path, tmp / "scan.pdf")
+        pages = len(pdfium.PdfDocument(str(scan)))
+        extract_report(str(REAL / "huaian" / "szfgs2024.pdf"))  # imports out of the measurement
+        from extract.ocr import engine
+
+        engine()
+        start = time.process_time()
+        report = extract_report(str(scan))
+        cpu = (time.process_time() - start) / pages
+        read = report["applications"] == sample_report()["applications"]
+        print(f"{'ocr (scanned PDF, 200 dpi)':40} {cpu:10.1f} CPU-s/page over {pages} pages, "
+              f"tables exact: {read}  target ≤ 20 CPU-s/page {'met' if cpu <= 20 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
