@@ -108,6 +108,11 @@ def _split_numbers(box: Box) -> list[Box]:
 
 
 def boxes_to_rows(boxes: list[Box]) -> list[list[Cell]]:
+    return [cells for _, cells in boxes_to_bands(boxes)]
+
+
+def boxes_to_bands(boxes: list[Box]) -> list[tuple[float, list[Cell]]]:
+    """Rows of cells, each with the top of its highest box, in reading order."""
     if not boxes:
         return []
     line = median(b.height for b in boxes)
@@ -143,7 +148,7 @@ def boxes_to_rows(boxes: list[Box]) -> list[list[Cell]]:
         else:
             bands.append([b])
     bands.sort(key=lambda band: min(x.y0 for x in band))
-    return [_cells(band) for band in bands]
+    return [(min(x.y0 for x in band), _cells(band)) for band in bands]
 
 
 def _merge_split_rows(bands: list[list[Box]], line: float) -> list[list[Box]]:

@@ -61,9 +61,15 @@ def _set(cell, value) -> None:
         extra.text = ""
 
 
-def fill_template(report: dict, path: Path, prose_paragraphs: int = 2) -> Path:
-    """The official template with `report`'s numbers, a title, and prose (to push the tables down)."""
+def fill_template(report: dict, path: Path, prose_paragraphs: int = 2, ruled: bool = True) -> Path:
+    """The official template with `report`'s numbers, a title, and prose (to push the tables down);
+    unruled, the tables lose their cell borders."""
     document = docx.Document(str(TEMPLATE))
+    if not ruled:
+        from docx.oxml.ns import qn
+
+        for borders in list(document.element.body.iter(qn("w:tcBorders"))):
+            borders.getparent().remove(borders)
     paragraphs = document.paragraphs
     paragraphs[1].text = TITLE
     for p in paragraphs:
@@ -185,3 +191,47 @@ def html_page(body: str, article_open: str = '<div class="TRS_Editor">', article
             f"<h1>{html.escape(TITLE)}</h1>{article_open}<p>一、总体情况</p><p>{PROSE}</p>"
             f"<p>二、主动公开政府信息情况</p>{body}<p>五、存在的主要问题及改进情况</p><p>{PROSE}</p>"
             f"{article_close}{footer}</body></html>")
+
+
+def review_picture(pdf_path: Path, scale: float = 2.0):
+    """A picture of just the review/litigation table (from its heading down), cut from the PDF page."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    for i in range(len(pdf)):
+        page = pdf[i]
+        found = page.get_textpage().search("行政复议").get_next()
+        if found:
+            top = page.get_height() - page.get_textpage().get_charbox(found[0])[3]
+            image = page.render(scale=scale).to_pil().convert("RGB")
+            return image.crop((0, int((top - 30) * scale), image.width, int((top + 160) * scale)))
+    raise ValueError("no review table in the PDF")
+
+
+def nested_docx(filled: Path, out: Path) -> Path:
+    """The filled template with its three tables moved into a one-cell layout table."""
+    document = docx.Document(str(filled))
+    tables = [t._tbl for t in document.tables]
+    layout = document.add_table(rows=1, cols=1)
+    cell = layout.cell(0, 0)._tc
+    for tbl in tables:
+        cell.append(tbl)
+    cell.append(docx.oxml.parse_xml('<w:p xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>'))
+    document.save(str(out))
+    return out
+
+
+def picture_docx(images: list, out: Path) -> Path:
+    """A report whose tables are pictures pasted into Word."""
+    from docx.shared import Inches
+
+    document = docx.Document()
+    document.add_paragraph(TITLE)
+    document.add_paragraph(PROSE)
+    document.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    for i, image in enumerate(images):
+        path = out.parent / f"{out.stem}-{i}.png"
+        image.save(path)
+        document.add_picture(str(path), width=Inches(6))
+    document.save(str(out))
+    return out

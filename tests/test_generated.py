@@ -15,8 +15,8 @@ import pytest
 
 from extract import extract_report
 from extract.readers import doc as doc_reader
-from tests.generate import (AGENCY, TITLE, YEAR, convert, fill_template, html_page, html_tables, page_images,
-                            sample_report, scanned_pdf, soffice)
+from tests.generate import (AGENCY, TITLE, YEAR, convert, fill_template, html_page, html_tables, nested_docx,
+                            page_images, picture_docx, review_picture, sample_report, scanned_pdf, soffice)
 
 REPORT = sample_report()
 
@@ -166,3 +166,42 @@ def test_report_that_breaks_the_balance_rule(tmp_path):
     assert failed == {("applications.balance", "natural_person"), ("applications.balance", "total")}
     message = next(c["message"] for c in report["checks"] if c["ok"] is False)
     assert "≠" in message
+
+
+def test_unruled_pdf_read_from_word_positions(made):
+    """Without cell borders there are no rulings: rows are rebuilt from where the words sit."""
+    docx_path = fill_template(REPORT, made["folder"] / "unruled.docx", ruled=False)
+    report = extract_report(str(convert(docx_path, "pdf", made["folder"])))
+    assert_tables(report)
+    assert report["warnings"] == []
+
+
+def test_docx_with_nested_tables(made):
+    report = extract_report(str(nested_docx(made["docx"], made["folder"] / "nested.docx")))
+    assert_tables(report)
+
+
+def test_docx_whose_tables_are_pictures(made):
+    path = picture_docx([review_picture(made["pdf"])], made["folder"] / "pictures.docx")
+    report = extract_report(str(path))
+    assert report["review_litigation"] == REPORT["review_litigation"]
+    assert report["tables_as_images"] is True
+
+
+@pytest.mark.parametrize("suffix, fmt", [("png", "PNG"), ("jpg", "JPEG"), ("gif", "GIF")])
+def test_picture_files(made, suffix, fmt):
+    path = made["folder"] / f"review.{suffix}"
+    review_picture(made["pdf"]).save(path, format=fmt)
+    report = extract_report(str(path))
+    assert report["source"]["media_type"].startswith("image/")
+    assert report["review_litigation"] == REPORT["review_litigation"]
+    assert report["tables_as_images"] is True
+
+
+def test_wps_file_is_read_like_doc(made):
+    doc_path = made["folder"] / "report.doc"
+    if not doc_path.exists():
+        convert(made["docx"], "doc", made["folder"])
+    wps = made["folder"] / "report.wps"
+    wps.write_bytes(doc_path.read_bytes())
+    assert_tables(extract_report(str(wps)))

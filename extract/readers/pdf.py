@@ -22,7 +22,7 @@ from pdfplumber.table import TableFinder, TableSettings
 from pdfplumber.utils import dedupe_chars
 
 from extract.model import Cell, Parsed, Table
-from extract.ocr import Box, boxes_to_rows, read_picture
+from extract.ocr import Box, boxes_to_bands, read_picture
 
 TABLE_MARKS = ("信息内容", "本年新收", "上年结转", "行政复议", "第二十条", "申请人情况", "不予公开", "结转下年")
 REPORT_WORDS = ("公开", "信息", "政府", "申请", "工作", "情况", "报告")
@@ -186,8 +186,11 @@ class _EdgePage:
 
 
 def _page_tables(page, content: _Page) -> list[Table]:
+    """Ruled tables through pdfplumber's finder; whatever lies outside them (a table drawn without
+    lines, or the unruled part of one) as rows rebuilt from word positions; all in page order."""
     edges = _edges(page, content.height)
-    tables = []
+    placed: list[tuple[float, Table]] = []
+    boxes_taken = []
     if edges:
         by_middle = sorted(content.chars, key=lambda c: (c["top"] + c["bottom"]) / 2)
         middles = [(c["top"] + c["bottom"]) / 2 for c in by_middle]
@@ -203,10 +206,29 @@ def _page_tables(page, content: _Page) -> list[Table]:
                 if cells:
                     rows.append(cells)
             if rows and max(len(r) for r in rows) >= 2:
-                tables.append(Table(rows))
-    if not tables:
-        tables.append(Table(boxes_to_rows(_words(content.chars))))
+                placed.append((found.bbox[1], Table(rows)))
+                boxes_taken.append(found.bbox)
+    outside = [c for c in content.chars if not any(_inside(c, bbox) for bbox in boxes_taken)]
+    words = [(top, cells) for top, cells in boxes_to_bands(_words(outside))]
+    items = sorted([(top, table) for top, table in placed] + words, key=lambda item: item[0])
+    tables: list[Table] = []
+    run: list[list[Cell]] = []  # consecutive rows rebuilt from words form one table
+    for _, item in items:
+        if isinstance(item, Table):
+            if run:
+                tables.append(Table(run))
+                run = []
+            tables.append(item)
+        else:
+            run.append(item)
+    if run:
+        tables.append(Table(run))
     return tables
+
+
+def _inside(char: dict, bbox) -> bool:
+    x0, top, x1, bottom = bbox
+    return x0 <= (char["x0"] + char["x1"]) / 2 <= x1 and top <= (char["top"] + char["bottom"]) / 2 <= bottom
 
 
 def _cell_text(chars: list[dict], bbox) -> str:
@@ -217,12 +239,17 @@ def _cell_text(chars: list[dict], bbox) -> str:
 
 
 def _lines(chars: list[dict]) -> list[list[dict]]:
+    """Characters grouped into lines: a character joins the line whose vertical band holds its middle."""
     lines: list[list[dict]] = []
+    band = (0.0, 0.0)
     for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
-        if lines and abs(c["top"] - lines[-1][0]["top"]) < max(2.0, 0.5 * c["size"]):
+        middle = (c["top"] + c["bottom"]) / 2
+        if lines and band[0] <= middle <= band[1]:
             lines[-1].append(c)
+            band = (band[0], max(band[1], c["bottom"]))
         else:
             lines.append([c])
+            band = (c["top"], c["bottom"])
     return [sorted(line, key=lambda c: c["x0"]) for line in lines]
 
 
@@ -241,7 +268,10 @@ def _words(chars: list[dict]) -> list[Box]:
     for line in _lines(chars):
         current: list[dict] = []
         for c in line:
-            if current and (c["x0"] - current[-1]["x1"] > 0.8 * max(c["size"], 1) or c["text"] == " "):
+            gap = c["x0"] - current[-1]["x1"] if current else 0
+            switch = current and _numeric(c["text"]) != _numeric(current[-1]["text"])
+            if current and (gap > 0.8 * max(c["size"], 1) or (switch and gap > 0.25 * max(c["size"], 1))
+                            or c["text"] == " "):
                 words.append(current)
                 current = []
             if c["text"] != " ":
@@ -250,6 +280,11 @@ def _words(chars: list[dict]) -> list[Box]:
             words.append(current)
     return [Box("".join(c["text"] for c in w), min(c["x0"] for c in w), min(c["top"] for c in w),
                 max(c["x1"] for c in w), max(c["bottom"] for c in w)) for w in words]
+
+
+def _numeric(ch: str) -> bool:
+    """Digits and what belongs to a number or to numbering ("5." stays with its label)."""
+    return ch.isdigit() or ch in ".,%-"
 
 
 def _edges(page, height: float) -> list[dict]:

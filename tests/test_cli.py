@@ -1,0 +1,41 @@
+"""The `nianbao extract` command as a user runs it."""
+import json
+import subprocess
+import sys
+
+from tests.conftest import SEEDS, pingtan_page
+
+
+def nianbao(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nianbao.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_summary_lays_out_tables_and_failed_checks():
+    result = nianbao("extract", str(pingtan_page(2020)))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "平潭综合实验区2020年度政府信息公开工作年度报告" in out
+    assert "三、收到和处理政府信息公开申请情况" in out and "自然人" in out
+    assert "FAILED applications.results_sum [natural_person]: 20 = 20 ≠ 26" in out
+    assert "FAILED applications.results_sum [total]" in out
+    assert "checks: 38 passed, 2 failed, 0 not checked" in out
+
+
+def test_json_is_the_contract():
+    result = nianbao("extract", "--json", str(next(SEEDS.glob("001_*.txt"))))
+    report = json.loads(result.stdout)
+    assert list(report) == ["schema_version", "source", "is_annual_report", "title", "agency", "year", "published",
+                            "table_format", "tables_as_images", "active_disclosure", "applications",
+                            "review_litigation", "checks", "warnings", "text"]
+    assert report["schema_version"] == 1 and len(report["source"]["sha256"]) == 64
+    assert report["text"].startswith("北京市大兴区卫生健康委员会")
+    no_text = json.loads(nianbao("extract", "--json", "--no-text", str(next(SEEDS.glob("001_*.txt")))).stdout)
+    assert no_text["text"] is None and no_text["applications"] == report["applications"]
+
+
+def test_unreadable_input_is_one_line(tmp_path):
+    path = tmp_path / "x.pdf"
+    path.write_bytes(b"\x00\x01\x02" * 1000)
+    result = nianbao("extract", str(path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("nianbao: ") and result.stderr.count("\n") == 1
