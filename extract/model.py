@@ -28,6 +28,10 @@ class Table:
     from_image: bool = False
 
 
+class ExtractError(Exception):
+    """A document nianbao cannot read; the message is one line for the user."""
+
+
 @dataclass
 class Parsed:
     """What a reader found in one document."""
@@ -40,3 +44,13 @@ class Parsed:
     agency: str | None = None  # publisher named by page metadata (发布机构)
     images: list[str] = field(default_factory=list)  # pictures in the body that could not be read
     warnings: list[str] = field(default_factory=list)
+
+
+_STANDARD_TABLE_MARKS = ("信息内容", "本年新收", "行政复议")
+
+
+def has_standard_tables(tables: list[Table]) -> bool:
+    """Whether the document's own tables already show all three statistics tables (so its pictures
+    need no OCR)."""
+    texts = {c.text for t in tables for row in t.rows for c in row}
+    return all(any(mark in text for text in texts) for mark in _STANDARD_TABLE_MARKS)

@@ -14,15 +14,11 @@ from pathlib import Path
 
 from extract import metadata
 from extract.checks import check_report
-from extract.model import Parsed
+from extract.model import ExtractError, Parsed
 from extract.statistics import read_statistics
 
 SCHEMA_VERSION = 1
 MAX_BYTES = 200 * 1024 * 1024
-
-
-class ExtractError(Exception):
-    """A document nianbao cannot read; the message is one line for the user."""
 
 
 def load(location: str, timeout: float = 60) -> tuple[bytes, str | None]:

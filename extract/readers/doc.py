@@ -17,30 +17,25 @@ import tempfile
 
 import olefile
 
-from extract.model import Cell, Parsed, Table
+from extract.model import Cell, ExtractError, Parsed, Table
 
 CONVERT_TIMEOUT = 120
-
-
-def _error(message: str):
-    from extract.report import ExtractError
-    return ExtractError(message)
 
 
 def read_doc(data: bytes) -> Parsed:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - olefile raises OSError and its own errors
-        raise _error(f"a damaged OLE (DOC/WPS) file ({e})") from None
+        raise ExtractError(f"a damaged OLE (DOC/WPS) file ({e})") from None
     if not ole.exists("WordDocument"):
         streams = ", ".join("/".join(s) for s in ole.listdir()[:5])
-        raise _error(f"an OLE file without a WordDocument stream (not a Word/WPS document; has {streams})")
+        raise ExtractError(f"an OLE file without a WordDocument stream (not a Word/WPS document; has {streams})")
     word = ole.openstream("WordDocument").read()
     if len(word) < 0x200 or struct.unpack_from("<H", word, 0)[0] != 0xA5EC:
-        raise _error("a DOC file with an unknown header (before Word 97?)")
+        raise ExtractError("a DOC file with an unknown header (before Word 97?)")
     flags = struct.unpack_from("<H", word, 0x0A)[0]
     if flags & 0x0100:
-        raise _error("an encrypted DOC file: it needs a password to open")
+        raise ExtractError("an encrypted DOC file: it needs a password to open")
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice:
         converted = convert_to_docx(data, soffice)
@@ -79,7 +74,7 @@ def word_text(ole, word: bytes, flags: int) -> str:
     """The main document text, assembled from the piece table (Clx) of the table stream."""
     table_name = "1Table" if flags & 0x0200 else "0Table"
     if not ole.exists(table_name):
-        raise _error(f"a DOC file without its {table_name} stream")
+        raise ExtractError(f"a DOC file without its {table_name} stream")
     table = ole.openstream(table_name).read()
     ccp_text = struct.unpack_from("<I", word, 0x4C)[0]
     fc_clx, lcb_clx = struct.unpack_from("<II", word, 0x1A2)
@@ -88,7 +83,7 @@ def word_text(ole, word: bytes, flags: int) -> str:
     while pos < len(clx) and clx[pos] == 0x01:  # Prc entries come first
         pos += 3 + struct.unpack_from("<H", clx, pos + 1)[0]
     if pos >= len(clx) or clx[pos] != 0x02:
-        raise _error("a DOC file whose piece table cannot be read")
+        raise ExtractError("a DOC file whose piece table cannot be read")
     lcb = struct.unpack_from("<I", clx, pos + 1)[0]
     plc = clx[pos + 5: pos + 5 + lcb]
     n = (len(plc) - 4) // 12

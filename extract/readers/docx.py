@@ -11,31 +11,25 @@ from __future__ import annotations
 import io
 import zipfile
 
-from extract.model import Cell, Parsed, Table
+from extract.model import Cell, ExtractError, Parsed, Table, has_standard_tables
 from extract.ocr import read_pictures
 
 MAX_UNPACKED = 300 * 1024 * 1024
 MAX_XML = 60 * 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_TABLE_MARKS = ("信息内容", "本年新收", "行政复议")
-
-
-def _error(message: str):
-    from extract.report import ExtractError
-    return ExtractError(message)
 
 
 def check_archive(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise _error("a damaged DOCX (not a readable ZIP archive)") from None
+        raise ExtractError("a damaged DOCX (not a readable ZIP archive)") from None
     infos = archive.infolist()
     unpacked = sum(i.file_size for i in infos)
     if unpacked > MAX_UNPACKED or any(i.file_size > MAX_XML and i.filename.endswith(".xml") for i in infos):
-        raise _error(f"a DOCX that would unpack to {unpacked // 2**20} MB (a zip bomb?), refused")
+        raise ExtractError(f"a DOCX that would unpack to {unpacked // 2**20} MB (a zip bomb?), refused")
     if any(i.compress_size and i.file_size / i.compress_size > 1000 for i in infos if i.file_size > 10 * 2**20):
-        raise _error("a DOCX with an implausible compression ratio (a zip bomb?), refused")
+        raise ExtractError("a DOCX with an implausible compression ratio (a zip bomb?), refused")
     return archive
 
 
@@ -48,7 +42,7 @@ def read_docx(data: bytes, ocr_pictures: bool = True) -> Parsed:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - python-docx raises KeyError, ValueError, lxml errors …
-        raise _error(f"a damaged DOCX ({type(e).__name__}: {e})") from None
+        raise ExtractError(f"a damaged DOCX ({type(e).__name__}: {e})") from None
     lines: list[str] = []
     tables: list[Table] = []
     for child in document.element.body.iterchildren():
@@ -60,8 +54,7 @@ def read_docx(data: bytes, ocr_pictures: bool = True) -> Parsed:
                 lines.extend("\t".join(c.text for c in row) for row in rows)
     warnings: list[str] = []
     images: list[str] = []
-    texts = {c.text for t in tables for row in t.rows for c in row}
-    if not all(any(m in t for t in texts) for m in _TABLE_MARKS):
+    if not has_standard_tables(tables):
         media = [n for n in archive.namelist() if n.startswith("word/media/")
                  and n.lower().rsplit(".", 1)[-1] in ("png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff")]
         if media and ocr_pictures:

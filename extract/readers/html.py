@@ -17,25 +17,30 @@ from lxml import etree
 
 from extract.encoding import decode
 from extract.metadata import clean_title, parse_date
-from extract.model import Cell, Parsed, Table
+from extract.model import Cell, ExtractError, Parsed, Table, has_standard_tables
 from extract.ocr import fetch_picture, read_pictures
 
-# CMS markers of the article body, most specific first: (attribute, pattern).
+# CMS markers of the article body, most specific first: (a word the page source must contain, XPath).
 ARTICLE_MARKERS = [
-    ("class", r"(^|\s)TRS_Editor(\s|$)"),
-    ("class", r"TRS_UEDITOR"),
-    ("id", r"^zoom$"),
-    ("class", r"(^|\s)v_news_content(\s|$)"),
-    ("id", r"^vsb_content"),
-    ("id", r"^UCAP-CONTENT$"),
-    ("class", r"Custom_UnionStyle"),
-    ("class", r"(^|\s)article_content(\s|$)"),
-    ("class", r"(^|\s)pages_content(\s|$)"),
-    ("id", r"^(content|Content|article|fontzoom|NewsContent)$"),
-    ("class", r"(^|\s)(article-content|news_content|wzcon)(\s|$)"),
+    ("TRS_Editor", "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),
+    ("TRS_UEDITOR", "//*[contains(@class, 'TRS_UEDITOR')]"),
+    ("zoom", "//*[@id='zoom']"),
+    ("v_news_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]"),
+    ("vsb_content", "//*[starts-with(@id, 'vsb_content')]"),
+    ("UCAP-CONTENT", "//*[@id='UCAP-CONTENT']"),
+    ("Custom_UnionStyle", "//*[contains(@class, 'Custom_UnionStyle')]"),
+    ("article_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]"),
+    ("pages_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]"),
+    ("ontent", "//*[@id='content' or @id='Content' or @id='NewsContent']"),
+    ("article", "//*[@id='article']"),
+    ("fontzoom", "//*[@id='fontzoom']"),
+    ("article-content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]"),
+    ("news_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_content ')]"),
+    ("wzcon", "//*[contains(concat(' ', normalize-space(@class), ' '), ' wzcon ')]"),
 ]
-_MARKERS = [(attribute, re.compile(pattern)) for attribute, pattern in ARTICLE_MARKERS]
-_WITH_ID_OR_CLASS = etree.XPath("//*[@id or @class]")
+_MARKERS = [(word, etree.XPath(xpath)) for word, xpath in ARTICLE_MARKERS]
+_CELL_BREAKS = etree.XPath("//td//br | //td//p | //td//div | //th//br | //th//p | //th//div")
+_CELLS_WITH_TABLES = etree.XPath("//td[.//table] | //th[.//table]")
 _ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
           "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "hr", "form", "header", "footer"}
@@ -43,7 +48,6 @@ _SKIP = {"script", "style", "noscript", "template", "select", "option", "button"
 _METADATA_KEYS = r"索\s*引\s*号|发布机构|发文机关|发布日期|成文日期|发文日期|生成日期|公开日期|主题分类|体裁分类|组配分类|公文种类|文\s*号|发文字号|信息来源|有效性|公开方式|公开范围|信息分类"
 _METADATA_LINE = re.compile(rf"^\s*({_METADATA_KEYS})\s*[:：\t]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_TABLE_MARKS = ("信息内容", "本年新收", "行政复议")
 MAX_SPAN = 200
 
 
@@ -55,16 +59,20 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as e:
-        raise _error(f"unreadable HTML: {e}") from None
+        raise ExtractError(f"unreadable HTML: {e}") from None
     if root is None:
-        raise _error("unreadable HTML: no document")
-    article = _find_article(root, zjeg)
-    grids = {t: _grid(t) for t in article.iter("table")}
+        raise ExtractError("unreadable HTML: no document")
+    article = _find_article(root, zjeg, text)
+    # Line breaks inside cells, marked once so a cell's text can be read by itertext (in C).
+    for element in _CELL_BREAKS(article):
+        element.tail = "\n" + (element.tail or "")
+    nested = set(_CELLS_WITH_TABLES(article))
+    grids = {t: _grid(t, nested) for t in article.iter("table")}
     tables = [Table(rows) for rows in grids.values() if rows]
     page_meta = _page_metadata(root)
     pictures = [urljoin_location(location, src) for src in _picture_sources(article)]
     images: list[str] = []
-    if pictures and not _has_standard_tables(tables):
+    if pictures and not has_standard_tables(tables):
         if ocr_pictures:
             found = read_pictures([fetch_picture(p) for p in pictures], pictures, warnings)
             tables += found.tables
@@ -84,25 +92,17 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
 
 
-def _error(message: str):
-    from extract.report import ExtractError
-    return ExtractError(message)
-
-
-def _find_article(root, zjeg: re.Match | None):
+def _find_article(root, zjeg: re.Match | None, source: str):
     if zjeg:
         fragment = lxml.html.fragment_fromstring(zjeg.group(1).encode("utf-8"), create_parent="div", parser=_PARSER)
         if _cjk_count(fragment) >= 50:
             return fragment
-    ranked = []
-    for element in _WITH_ID_OR_CLASS(root):
-        for rank, (attribute, pattern) in enumerate(_MARKERS):
-            if pattern.search(element.get(attribute) or ""):
-                ranked.append((rank, element))
-                break
-    for _, element in sorted(ranked, key=lambda r: r[0]):
-        if _cjk_count(element) >= 50 or element.find(".//table") is not None:
-            return element
+    for word, xpath in _MARKERS:
+        if word not in source:  # a substring search is far cheaper than an XPath over the tree
+            continue
+        for element in xpath(root):
+            if _cjk_count(element) >= 50 or element.find(".//table") is not None:
+                return element
     return _densest(root)
 
 
@@ -177,11 +177,14 @@ def _text(article, grids: dict) -> str:
     return "\n".join(lines)
 
 
-def _cell_text(td) -> str:
-    """A cell's text without the text of tables nested in it (those are tables of their own)."""
-    if len(td) == 0:
-        return re.sub(r"\s+", " ", (td.text or "").replace("\u3000", " ")).strip()
-    text = _flatten(td, lambda table: "").replace("\xa0", " ").replace("\u3000", " ")
+def _cell_text(td, nested: set) -> str:
+    """A cell's text without the text of tables nested in it (those are tables of their own); its
+    line breaks were marked on the tails of its <br>, <p> and <div>."""
+    if td in nested:
+        text = _flatten(td, lambda table: "")
+    else:
+        text = "".join(td.itertext())
+    text = text.replace("\xa0", " ").replace("\u3000", " ")
     return "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.split("\n") if line.strip())
 
 
@@ -190,7 +193,7 @@ def _span(value: str | None) -> int:
     return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
 
 
-def _grid(table) -> list[list[Cell]]:
+def _grid(table, nested: set) -> list[list[Cell]]:
     """Rows of the table's own cells, each with its grid columns: a cell spanning rows is placed once,
     in its first row, and pushes the cells of the rows below it to the right."""
     rows = []
@@ -206,7 +209,7 @@ def _grid(table) -> list[list[Cell]]:
             while col in taken:
                 col += 1
             colspan, rowspan = _span(td.get("colspan")), _span(td.get("rowspan"))
-            row.append(Cell(_cell_text(td), col, col + colspan))
+            row.append(Cell(_cell_text(td, nested), col, col + colspan))
             for dr in range(rowspan):
                 occupied.setdefault(r + dr, set()).update(range(col, col + colspan))
             col += colspan
@@ -214,11 +217,6 @@ def _grid(table) -> list[list[Cell]]:
         if row:
             rows.append(row)
     return rows
-
-
-def _has_standard_tables(tables: list[Table]) -> bool:
-    texts = {c.text for t in tables for row in t.rows for c in row}
-    return all(any(mark in text for text in texts) for mark in _TABLE_MARKS)
 
 
 def _picture_sources(article) -> list[str]:

@@ -1,13 +1,11 @@
 """A report published as a picture (PNG, JPG, GIF, …): OCR, rows rebuilt from the boxes' positions."""
 from __future__ import annotations
 
-from extract.model import Parsed
+from extract.model import ExtractError, Parsed
 from extract.ocr import read_picture
 
 
 def read_image(data: bytes) -> Parsed:
-    from extract.report import ExtractError
-
     try:
         table, text = read_picture(data)
     except ValueError as e:

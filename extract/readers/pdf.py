@@ -21,7 +21,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder, TableSettings
 from pdfplumber.utils import dedupe_chars
 
-from extract.model import Cell, Parsed, Table
+from extract.model import Cell, ExtractError, Parsed, Table
 from extract.ocr import Box, boxes_to_bands, read_picture
 
 TABLE_MARKS = ("信息内容", "本年新收", "上年结转", "行政复议", "第二十条", "申请人情况", "不予公开", "结转下年")
@@ -42,8 +42,6 @@ class _Page:
 
 
 def read_pdf(data: bytes) -> Parsed:
-    from extract.report import ExtractError
-
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
