@@ -68,3 +68,16 @@ def test_decode_order():
     utf8_declared_gbk = "<meta charset='gbk'>政府信息公开".encode("utf-8")
     assert decode(utf8_declared_gbk)[0].endswith("政府信息公开")
     assert decode(b"\xef\xbb\xbf" + "年报".encode("utf-8"))[0] == "年报"
+
+
+def test_pictures_are_bounded(tmp_path):
+    """A page full of pictures reads at most MAX_PICTURES of them, and says so."""
+    from extract.readers import html as reader
+
+    body = "".join(f'<p><img src="missing{i}.png" width="800" height="600"></p>' for i in range(30))
+    page = tmp_path / "gallery.html"
+    page.write_text(html_page(body), encoding="utf-8")
+    parsed = reader.read_html(page.read_bytes(), str(page))
+    assert any(f"only the first {reader.MAX_PICTURES} were read" in w for w in parsed.warnings)
+    assert len([w for w in parsed.warnings if "could not be fetched" in w]) == reader.MAX_PICTURES
+    assert len(parsed.images) == reader.MAX_PICTURES

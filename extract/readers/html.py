@@ -49,6 +49,7 @@ _METADATA_KEYS = r"索\s*引\s*号|发布机构|发文机关|发布日期|成文
 _METADATA_LINE = re.compile(rf"^\s*({_METADATA_KEYS})\s*[:：\t]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_SPAN = 200
+MAX_PICTURES = 20  # OCR is ~10 CPU-seconds a page: a gallery must not take an hour
 
 
 def read_html(data: bytes, location: str = "", content_type: str | None = None,
@@ -71,6 +72,9 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
     tables = [Table(rows) for rows in grids.values() if rows]
     page_meta = _page_metadata(root)
     pictures = [urljoin_location(location, src) for src in _picture_sources(article)]
+    if len(pictures) > MAX_PICTURES:
+        warnings.append(f"{len(pictures)} pictures in the article: only the first {MAX_PICTURES} were read")
+        pictures = pictures[:MAX_PICTURES]
     images: list[str] = []
     if pictures and not has_standard_tables(tables):
         if ocr_pictures:
