@@ -56,8 +56,7 @@ def naive_docx(location: str, data: bytes):
     import docx
 
     document = docx.Document(io.BytesIO(data))
-    return [p.text for p in document.paragraphs], [[c.text for c in row.cells] for t in document.tables for t in [t]
-                                                   for row in t.rows]
+    return [p.text for p in document.paragraphs], [[c.text for c in row.cells] for t in document.tables for row in t.rows]
 
 
 def load(paths) -> list[tuple[str, bytes]]:

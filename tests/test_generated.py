@@ -7,9 +7,7 @@ report that breaks the balance rule.
 """
 import functools
 import http.server
-import io
 import threading
-from pathlib import Path
 
 import pytest
 
