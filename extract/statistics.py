@@ -418,7 +418,8 @@ def _read_review(rows: list[_Row], used: set[int], warnings: list[str]) -> dict 
     table = None
     for row in rows:
         joined = "".join(row.labels)
-        if "行政复议" in joined and ("行政诉讼" in joined or "维持" in joined):
+        # The table's header row, not a sentence of prose that names both (OCR keeps prose as rows).
+        if "行政复议" in joined and ("行政诉讼" in joined or "维持" in joined) and len(joined) <= 40:
             in_review = True
             continue
         if not in_review or row.labels or not any(classify(v.text) == NUMBER for v in row.values):

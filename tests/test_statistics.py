@@ -140,3 +140,11 @@ def test_a_table_split_across_pages_joins_by_row_meaning():
     stats = read_statistics([first, second])
     assert stats.applications["3.4.2"]["total"] == 21
     assert stats.applications["3.4.3"]["natural_person"] == 1
+
+
+def test_prose_naming_review_is_not_the_review_header():
+    table = rows(
+        "2024年，全市政府信息公开行政复议351件，其中结果维持72件，结果纠正64件，其他结果178件",
+        "\t".join(["3"] * 15),
+    )
+    assert read_statistics([table]).review_litigation is None
