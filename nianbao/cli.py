@@ -23,6 +23,52 @@ def _extract(args) -> int:
     return 0
 
 
+def _crawl(args) -> int:
+    from urllib.parse import urlparse
+
+    from crawler.run import crawl
+    from crawler.sites import DEFAULT_SITES, RegistryError, Site, load_sites
+
+    try:
+        if args.start_url:
+            host = urlparse(args.start_url).hostname or "site"
+            sites = [Site(name=host, agency="", start_urls=[args.start_url])]
+        else:
+            sites = load_sites(args.sites or DEFAULT_SITES)
+            if args.site:
+                sites = [s for s in sites if s.name in args.site]
+                missing = set(args.site) - {s.name for s in sites}
+                if missing:
+                    raise RegistryError(f"no site named {', '.join(sorted(missing))} in the registry")
+    except RegistryError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+    summary = crawl(sites, args.data, polite=not args.no_delay)
+    for site in summary["sites"]:
+        detail = f" ({site['detail']})" if site["detail"] else ""
+        print(f"{site['site']}: {site['status']}{detail}, dialect {site['dialect']}, {site['pages']} responses, "
+              f"{site['reports']} reports, {site['skipped']} items skipped")
+    print(f"run {summary['run']}: {summary['pages']} responses, {summary['new_reports']} new reports, "
+          f"{summary['changed_reports']} changed, {summary['errors']} errors; WARC {summary['warc']}")
+    return 0
+
+
+def _demo_portal(args) -> int:
+    from crawler.demo_portal import DemoPortal
+
+    portal = DemoPortal(args.host, args.port)
+    portal.start()
+    if args.sites_out:
+        portal.write_sites(args.sites_out)
+        print(f"sites registry for the demo portal: {args.sites_out}")
+    print(f"demo portal on {portal.base_url} (Ctrl-C to stop)")
+    try:
+        portal.thread.join()
+    except KeyboardInterrupt:
+        portal.stop()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nianbao", description="Crawler and archive of 政府信息公开工作年度报告")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -31,6 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the JSON object of the contract")
     p.add_argument("--no-text", action="store_true", help="leave out the report's full text")
     p.set_defaults(run=_extract)
+    p = commands.add_parser("crawl", help="fetch every annual report and attachment of the registry's sites")
+    p.add_argument("--sites", help="site registry (YAML); default: the shipped sites.yaml")
+    p.add_argument("--site", action="append", help="crawl only this site (repeatable)")
+    p.add_argument("--start-url", help="crawl one column URL not in the registry")
+    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--no-delay", action="store_true", help="politeness off: only for portals you run yourself")
+    p.set_defaults(run=_crawl)
+    p = commands.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--sites-out", help="write a sites registry for the portal to this file")
+    p.set_defaults(run=_demo_portal)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

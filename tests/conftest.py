@@ -3,10 +3,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(__import__("os").environ.get("NIANBAO_SHARED", ROOT.parent / "shared"))
-SEEDS = SHARED / "seeds"
-REAL = SHARED / "fixtures" / "real"
+from nianbao.paths import REAL, ROOT, SEEDS, SHARED  # noqa: F401
+
 PINGTAN = REAL / "pingtan"
 
 

@@ -1,0 +1,360 @@
+"""The project's own offline portal on 127.0.0.1: one 年报 column per CMS dialect, built from the shared
+fixtures and generated reports.
+
+Government portals cannot be reached from here, so tests, benchmarks and the default run crawl this.
+It serves what the real ones do: TRS static pages with `createPageHTML` and attachments in script arrays,
+a Hanweb column with an embedded `<datastore>` and POST paging through `dataproxy.jsp`, a VSB count-down
+list with downloads that need a Referer, a gkmlpt JSON API, a generic list with 下一页 links; GBK pages
+without a charset, PDF/DOCX/DOC attachments, a report whose tables are pictures, a 图片版 beside its
+全文版, another agency's report in a column, noise items (指南, 预算, 工作要点), a page that answers 500
+once, a dead link, and a site behind a 瑞数-style 412 wall. Every response has an ETag and a
+Last-Modified and honours conditional requests; `replace()` changes a document between crawls.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlparse
+
+import yaml
+
+from crawler import demo_documents as docs
+from nianbao.paths import REAL
+
+LAST_MODIFIED = "Mon, 20 Jan 2025 08:00:00 GMT"
+PINGTAN = REAL / "pingtan"
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str
+    options: dict | None = None  # status, set_cookie, fail_once, needs_referer
+
+
+def _pingtan(year: int) -> bytes:
+    return next(PINGTAN.glob(f"*/*_平潭综合实验区{year}年*/page.html")).read_bytes()
+
+
+def report_page(title: str, agency: str, unit: int, charset: str | None = "utf-8", extra: str = "",
+                article=('<div class="TRS_Editor">', "</div>"), published: str = "2025-01-20") -> str:
+    body = docs.html_tables(docs.sample_report(unit)) + extra
+    return docs.html_page(body, article[0], article[1], charset=charset, title=title, agency=agency,
+                          published=published)
+
+
+def _list_page(links: list[tuple[str, str]], extra: str = "", charset: str = "utf-8", wrap=("<ul>", "</ul>")) -> str:
+    items = "".join(f'<li><a href="{href}" title="{html.escape(title)}" target="_blank">{html.escape(title)}</a>'
+                    f"<span>2025-01-20</span></li>" for href, title in links)
+    return (f'<html><head><meta charset="{charset}"><title>政府信息公开年报</title></head><body>'
+            f'<div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a></div>'
+            f"{wrap[0]}{items}{wrap[1]}{extra}</body></html>")
+
+
+class DemoPortal:
+    SITES = [
+        {"name": "demo-trs", "agency": "示例市卫生健康委员会", "region": "示例省示例市", "path": "/trs/zfxxgknb/index.html",
+         "cms": None},
+        {"name": "demo-hanweb", "agency": "示例县人民政府", "region": "示例省示例市示例县", "path": "/hanweb/col/col1234/index.html",
+         "cms": None},
+        {"name": "demo-vsb", "agency": "示例区教育局", "region": "示例省示例市示例区", "path": "/vsb/nb.htm", "cms": None},
+        {"name": "demo-gkmlpt", "agency": "示例市交通运输局", "region": "广东省示例市", "path": "/gkmlpt/index#2847",
+         "cms": "gkmlpt"},
+        {"name": "demo-generic", "agency": "示例镇人民政府", "region": "示例省示例市示例县", "path": "/generic/list.html",
+         "cms": None},
+        {"name": "demo-blocked", "agency": "示例市生态环境局", "region": "示例省示例市", "path": "/blocked/nb/index.html",
+         "cms": None},
+    ]
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0, work_dir: Path | None = None):
+        self.host, self.requested_port, self.latency = host, port, latency
+        self.work_dir = work_dir
+        self.routes: dict[str, Resource] = {}
+        self.failed_once: set[str] = set()
+        self.hits: list[tuple[str, str, int]] = []
+        self.lock = threading.Lock()
+        self._build()
+
+    # --- content ---------------------------------------------------------------------------------
+
+    def add(self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", **options) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = Resource(data, content_type, options or None)
+
+    def replace(self, path: str, body: bytes | str) -> None:
+        """Change a document on the portal (its ETag changes with it)."""
+        resource = self.routes[path]
+        self.routes[path] = Resource(body.encode("utf-8") if isinstance(body, str) else body,
+                                     resource.content_type, resource.options)
+
+    def _build(self) -> None:
+        huaian = (REAL / "huaian" / "szfgs2024.pdf").read_bytes()
+        docx_bytes = self._docx()
+        self.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+        self._trs(huaian)
+        self._hanweb(docx_bytes)
+        self._vsb(docx_bytes, huaian)
+        self._gkmlpt()
+        self._generic(huaian)
+        self.add("/blocked/nb/index.html", "<html><head><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
+                 "$_ts.nsd=28712;$_ts.cd='qEjrrAl...';</script><script src='/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js'>"
+                 "</script></head><body></body></html>", status=412,
+                 set_cookie="FSSBBIl1UgzbN7N80S=Qc1xRP6PbcUDHd; path=/; expires=Thu, 01 Jan 2026 00:00:00 GMT")
+        self.add("/blocked/nb/t20250120_1.html", report_page("示例市生态环境局2024年政府信息公开工作年度报告",
+                                                             "示例市生态环境局", 3))
+
+    def _docx(self) -> bytes:
+        import tempfile
+
+        folder = Path(self.work_dir or tempfile.mkdtemp(prefix="nianbao-demo-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = docs.fill_template(docs.sample_report(2), folder / "demo.docx")
+        self.folder = folder
+        return path.read_bytes()
+
+    def _doc(self, docx_bytes: bytes) -> bytes | None:
+        """The DOCX saved as legacy DOC, when LibreOffice is here to do it."""
+        if not docs.soffice():
+            return None
+        path = self.folder / "legacy.docx"
+        path.write_bytes(docx_bytes)
+        try:
+            return docs.convert(path, "doc", self.folder).read_bytes()
+        except Exception:  # noqa: BLE001 - the portal serves without the DOC then
+            return None
+
+    def _trs(self, huaian: bytes) -> None:
+        agency = "示例市卫生健康委员会"
+        pager = '<div class="page"><script>createPageHTML(2, 0, "index", "html");</script></div>'
+        self.add("/trs/zfxxgknb/index.html", _list_page([
+            ("./202501/t20250120_1001.html", f"{agency}2024年政府信息公开工作年度报告"),
+            ("./202503/t20250310_97791.html", "平潭综合实验区2024年度政府信息公开工作年度报告"),
+            ("./202501/t20250118_1000.html", f"{agency}政府信息公开指南"),
+        ], pager))
+        self.add("/trs/zfxxgknb/index_1.html", _list_page([
+            ("./202401/t20240120_900.html", f"{agency}2023年政府信息公开工作年度报告"),
+            ("./202302/t20230220_80629.html", "平潭综合实验区2022年度政府信息公开工作年度报告"),
+        ], pager.replace("2, 0", "2, 1")))
+        apps = ("<script>var apps1 = ['<a href=\"./P020250120361234567890.pdf\">" + agency +
+                "2024年政府信息公开工作年度报告.pdf</a>'];</script>")
+        page = report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 1, charset=None, extra=apps)
+        self.add("/trs/zfxxgknb/202501/t20250120_1001.html", page.encode("gbk"), "text/html")
+        self.add("/trs/zfxxgknb/202501/P020250120361234567890.pdf", huaian, "application/pdf")
+        self.add("/trs/zfxxgknb/202503/t20250310_97791.html", _pingtan(2024))
+        self.add("/trs/zfxxgknb/202302/t20230220_80629.html", _pingtan(2022))
+        self.add("/trs/zfxxgknb/202501/t20250118_1000.html", "<html><body>政府信息公开指南</body></html>")
+        self.add("/trs/zfxxgknb/202401/t20240120_900.html",
+                 report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 3, published="2024-01-20"),
+                 fail_once="500")
+
+    def _hanweb(self, docx_bytes: bytes) -> None:
+        agency = "示例县人民政府"
+
+        def record(n, title):
+            return (f'<record><![CDATA[<li><a href="/hanweb/art/2025/1/20/art_1234_{n}.html" title="{title}" '
+                    f'target="_blank">{title}</a><span>2025-01-20</span></li>]]></record>')
+
+        titles = {1: f"{agency}2024年政府信息公开工作年度报告", 2: f"{agency}2023年政府信息公开工作年度报告",
+                  3: "示例县2024年部门预算", 4: f"{agency}2022年政府信息公开工作年度报告"}
+        store = ("<script type=\"text/xml\"><datastore><nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?"
+                 "page=1&appid=1&webid=1&path=/&columnid=1234&unitid=5678&webname=%E7%A4%BA%E4%BE%8B&permissiontype=0\">"
+                 "</a>]]></nextgroup><recordset>" + record(1, titles[1]) + record(2, titles[2]) +
+                 "</recordset></datastore></script><script src=\"/module/web/jpage/jpage.js\"></script>"
+                 "<script>$(function(){ $('#5678').jpage({ perPage: 2, totalRecord: 4 }); });</script>")
+        self.add("/hanweb/col/col1234/index.html", _list_page([], store))
+        self.hanweb_records = {n: record(n, t) for n, t in titles.items()}
+        download = ("<p>附件：<a href=\"/module/download/downfile.jsp?classid=0&filename=2501201234.docx&showname="
+                    + quote(f"{agency}2024年政府信息公开工作年度报告.docx") + "\">点击下载</a></p>")
+        for n, title in titles.items():
+            if n == 3:
+                self.add(f"/hanweb/art/2025/1/20/art_1234_{n}.html", "<html><body>部门预算</body></html>")
+                continue
+            extra = download if n == 1 else ""
+            self.add(f"/hanweb/art/2025/1/20/art_1234_{n}.html",
+                     report_page(title, agency, 4 + n, extra=extra, article=('<div id="zoom">', "</div>")))
+        self.add("/module/download/downfile.jsp", docx_bytes,
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+    def _hanweb_proxy(self, query: dict) -> bytes:
+        start, end = int(query.get("startrecord", ["1"])[0]), int(query.get("endrecord", ["1"])[0])
+        chosen = [r for n, r in self.hanweb_records.items() if start <= n <= end]
+        return (f"<datastore><totalrecord>{len(self.hanweb_records)}</totalrecord><recordset>{''.join(chosen)}"
+                "</recordset></datastore>").encode("utf-8")
+
+    def _vsb(self, docx_bytes: bytes, huaian: bytes) -> None:
+        agency = "示例区教育局"
+        vsb_article = ('<form name="_newscontent_fromname"><div class="v_news_content" id="vsb_content">',
+                       "</div></form>")
+        pager = ('<div class="pb"><span>共3页</span><a href="nb/2.htm" class="Next">下页</a>'
+                 '<a href="nb/1.htm" class="Next">尾页</a></div><script src="/system/resource/js/base64.js"></script>')
+        self.add("/vsb/nb.htm", _list_page([("info/1011/2003.htm", f"{agency}2024年政府信息公开工作年度报告")], pager))
+        self.add("/vsb/nb/2.htm", _list_page([
+            ("../info/1011/2002.htm", f"{agency}2023年政府信息公开工作年度报告（图片版）"),
+            ("../info/1011/2004.htm", f"{agency}2023年政府信息公开工作年度报告（全文版）"),
+        ], '<a href="../nb.htm">首页</a><a href="1.htm">下页</a><script src="/system/resource/js/base64.js"></script>'))
+        self.add("/vsb/nb/1.htm", _list_page([
+            ("../info/1011/2001.htm", f"{agency}2022年政府信息公开工作年度报告"),
+            ("../info/1011/1999.htm", f"{agency}2021年政府信息公开工作年度报告"),  # a dead link
+        ], '<a href="../nb.htm">首页</a><a href="2.htm">上页</a><script src="/system/resource/js/base64.js"></script>'))
+        doc = self._doc(docx_bytes)
+        download = ('<ul><li>附件【<a href="/vsb/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1'
+                    '&wbfileid=55" target="_blank">' + f"{agency}2024年报.{'doc' if doc else 'docx'}</a>】</li></ul>")
+        self.add("/vsb/info/1011/2003.htm", report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 9,
+                                                       extra=download, article=vsb_article))
+        self.add("/vsb/system/_content/download.jsp", doc or docx_bytes,
+                 "application/msword" if doc else "application/octet-stream", needs_referer="/vsb/info/")
+        pictures = "".join(f'<p><img src="/vsb/images/table{i}.png" width="800" height="1100"></p>' for i in (1, 2))
+        picture_page = docs.html_page(pictures, *vsb_article, title=f"{agency}2023年政府信息公开工作年度报告（图片版）",
+                                      agency=agency)
+        self.add("/vsb/info/1011/2002.htm", picture_page)
+        for i, image in enumerate(docs.page_images_of(huaian, [3, 4], scale=1.5), start=1):
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            self.add(f"/vsb/images/table{i}.png", buffer.getvalue(), "image/png")
+        self.add("/vsb/info/1011/2004.htm", report_page(f"{agency}2023年政府信息公开工作年度报告（全文版）", agency, 10,
+                                                       article=vsb_article))
+        self.add("/vsb/info/1011/2001.htm", report_page(f"{agency}2022年政府信息公开工作年度报告", agency, 11,
+                                                       article=vsb_article))
+
+    def _gkmlpt(self) -> None:
+        agency = "示例市交通运输局"
+        self.add("/gkmlpt/index", "<html><head><script>window._CONFIG = { SID: '755001', TITLE: '政府信息公开' };"
+                 "</script></head><body><div id='app'>gkmlpt</div></body></html>")
+        articles = [
+            (101, f"{agency}2024年政府信息公开工作年度报告"),
+            (102, f"{agency}2024年政务公开工作要点"),
+            (103, f"{agency}2023年政府信息公开工作年度报告"),
+        ]
+        for number, title in articles:
+            body = (report_page(title, agency, 12 + number % 10, article=('<div class="article-content">', "</div>"))
+                    if "年度报告" in title else "<html><body>政务公开工作要点</body></html>")
+            self.add(f"/gkmlpt/content/0/{number}/post_{number}.html", body)
+        pages = {1: articles[:2], 2: articles[2:]}
+        for page, chunk in pages.items():
+            payload = {"total": len(articles), "page": page, "articles": [
+                {"id": n, "title": t, "url": f"http://{{host}}/gkmlpt/content/0/{n}/post_{n}.html",
+                 "create_time": 1737331200} for n, t in chunk]}
+            self.add(f"/gkmlpt/api/all/2847?page={page}&sid=755001", json.dumps(payload, ensure_ascii=False),
+                     "application/json; charset=utf-8")
+
+    def _generic(self, huaian: bytes) -> None:
+        agency = "示例镇人民政府"
+        self.add("/generic/list.html", _list_page([
+            ("files/nb2024.pdf", f"{agency}2024年政府信息公开工作年度报告（PDF）"),
+            ("2023/report.html", f"{agency}2023年政府信息公开工作年度报告"),
+        ], '<div><a href="list_2.html">下一页</a></div>'))
+        self.add("/generic/list_2.html", _list_page([
+            ("2024/budget.html", f"{agency}2024年预算公开"),
+            ("2022/report.html", f"{agency}2022年政府信息公开工作年度报告"),
+        ], '<div><a href="list_3.html">下一页</a></div>'))
+        self.add("/generic/list_3.html", _list_page([
+            ("2022/report.html", f"{agency}2022年政府信息公开工作年度报告"),
+        ], '<div><a href="list_4.html">下一页</a></div>'))  # adds nothing new: paging stops here
+        self.add("/generic/files/nb2024.pdf", huaian, "application/pdf")
+        self.add("/generic/2023/report.html", report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 5,
+                                                          article=("<div><div>", "</div></div>")))
+        self.add("/generic/2022/report.html", report_page(f"{agency}2022年政府信息公开工作年度报告", agency, 6,
+                                                          article=("<div><div>", "</div></div>")))
+        self.add("/generic/2024/budget.html", "<html><body>预算公开</body></html>")
+
+    # --- serving ---------------------------------------------------------------------------------
+
+    def start(self) -> "DemoPortal":
+        portal = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                portal.serve(self, "GET", b"")
+
+            def do_HEAD(self):
+                portal.serve(self, "HEAD", b"")
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                portal.serve(self, "POST", self.rfile.read(length))
+
+        self.server = ThreadingHTTPServer((self.host, self.requested_port), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://{self.host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _send(self, handler, status: int, body: bytes, headers: dict, method: str) -> None:
+        handler.send_response(status)
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if method != "HEAD":
+            handler.wfile.write(body)
+        with self.lock:
+            self.hits.append((method, handler.path, status))
+
+    def serve(self, handler, method: str, form: bytes) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+        parsed = urlparse(handler.path)
+        if parsed.path == "/module/web/jpage/dataproxy.jsp" and method == "POST":
+            query = parse_qs(parsed.query)
+            return self._send(handler, 200, self._hanweb_proxy(query), {"Content-Type": "text/xml; charset=utf-8"},
+                              method)
+        key = handler.path if handler.path in self.routes else parsed.path
+        resource = self.routes.get(key)
+        if resource is None:
+            return self._send(handler, 404, b"<html><body>404 Not Found</body></html>",
+                              {"Content-Type": "text/html"}, method)
+        extra = dict(resource.options or {})
+        if extra.get("fail_once") and key not in self.failed_once:
+            self.failed_once.add(key)
+            return self._send(handler, 500, b"Internal Server Error", {"Content-Type": "text/plain"}, method)
+        referer_prefix = extra.get("needs_referer")
+        if referer_prefix and referer_prefix not in (handler.headers.get("Referer") or ""):
+            return self._send(handler, 403, b"Forbidden: no referer", {"Content-Type": "text/plain"}, method)
+        body = resource.body.replace(b"http://{host}", self.base_url.encode())
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        headers = {"Content-Type": resource.content_type, "ETag": etag, "Last-Modified": LAST_MODIFIED}
+        if "set_cookie" in extra:
+            headers["Set-Cookie"] = extra["set_cookie"]
+        if key.endswith("downfile.jsp"):
+            name = parse_qs(parsed.query).get("showname", ["file"])[0]
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        status = int(extra.get("status", 200))
+        if status == 200 and handler.headers.get("If-None-Match") == etag:
+            return self._send(handler, 304, b"", {"ETag": etag, "Last-Modified": LAST_MODIFIED}, method)
+        self._send(handler, status, body, headers, method)
+
+    # --- the registry a crawl of this portal uses ------------------------------------------------
+
+    def sites(self) -> list[dict]:
+        out = []
+        for site in self.SITES:
+            entry = {"name": site["name"], "agency": site["agency"], "region": site["region"],
+                     "start_urls": [self.base_url + site["path"]], "delay": 0}
+            if site["cms"]:
+                entry["cms"] = site["cms"]
+            out.append(entry)
+        return out
+
+    def write_sites(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.sites(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
