@@ -1,0 +1,161 @@
+"""Issue 3 acceptance 1–3: the real crawler (Scrapy, in a subprocess) against the demo portal served on
+127.0.0.1 by this test process."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.demo_portal import DemoPortal
+
+EXPECTED_REPORTS = {
+    "示例市卫生健康委员会|2024", "示例市卫生健康委员会|2023", "平潭综合实验区|2024", "平潭综合实验区|2022",
+    "示例县人民政府|2024", "示例县人民政府|2023", "示例县人民政府|2022",
+    "示例区教育局|2024", "示例区教育局|2023", "示例区教育局|2022",
+    "示例市交通运输局|2024", "示例市交通运输局|2023",
+    "示例镇人民政府|2024", "示例镇人民政府|2023", "示例镇人民政府|2022",
+}
+EXPECTED_FILES = {
+    ("示例市卫生健康委员会|2024", "attachment", "示例市卫生健康委员会2024年政府信息公开工作年度报告.pdf"),
+    ("示例县人民政府|2024", "attachment", "示例县人民政府2024年政府信息公开工作年度报告.docx"),
+    ("示例镇人民政府|2024", "file", "示例镇人民政府2024年政府信息公开工作年度报告（PDF）.pdf"),
+    ("示例区教育局|2023", "picture", "table1.png"),
+    ("示例区教育局|2023", "picture", "table2.png"),
+}
+
+
+def crawl(sites: Path, data: Path, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(data)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def rows(data: Path, sql: str, *args):
+    db = sqlite3.connect(data / "crawl.db")
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    portal = DemoPortal(work_dir=tmp_path_factory.mktemp("portal")).start()
+    yield portal
+    portal.stop()
+
+
+@pytest.fixture(scope="module")
+def crawled(portal, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("crawl")
+    sites = portal.write_sites(folder / "sites.yaml")
+    first = crawl(sites, folder / "data")
+    assert first.returncode == 0, first.stderr[-2000:]
+    return {"sites": sites, "data": folder / "data", "first": first}
+
+
+def test_every_report_found_and_nothing_else(crawled):
+    keys = {k for (k,) in rows(crawled["data"], "SELECT DISTINCT report_key FROM report_documents")}
+    assert keys == EXPECTED_REPORTS
+    titles = " ".join(t for (t,) in rows(crawled["data"], "SELECT title FROM report_documents"))
+    for noise in ("指南", "预算", "工作要点"):
+        assert noise not in titles
+
+
+def test_attachments_kept_with_their_real_names(crawled):
+    files = set(rows(crawled["data"], "SELECT report_key, role, file_name FROM report_documents WHERE role != 'page'"))
+    assert EXPECTED_FILES <= files
+    vsb = [name for key, role, name in files if key == "示例区教育局|2024" and role == "attachment"]
+    assert vsb and vsb[0].startswith("示例区教育局2024年报.do"), "VSB download needs the Referer and keeps its name"
+    data = crawled["data"]
+    for (sha256, path) in rows(data, "SELECT d.sha256, d.path FROM documents d JOIN report_documents r USING (sha256)"):
+        assert (data / path).is_file() and len(sha256) == 64
+
+
+def test_picture_and_full_text_versions_are_one_report(crawled):
+    pages = rows(crawled["data"], "SELECT url FROM report_documents WHERE report_key = '示例区教育局|2023' AND role = 'page'")
+    assert len(pages) == 2
+
+
+def test_another_agencys_report_is_kept_under_its_own_agency(crawled):
+    assert rows(crawled["data"], "SELECT DISTINCT site FROM report_documents WHERE agency = '平潭综合实验区'") == [("demo-trs",)]
+
+
+def test_blocked_site_reported_and_nothing_archived(crawled):
+    data = crawled["data"]
+    assert rows(data, "SELECT status FROM sites WHERE name = 'demo-blocked'") == [("blocked",)]
+    assert "blocked (HTTP 412 anti-bot wall (瑞数))" in crawled["first"].stdout
+    assert rows(data, "SELECT COUNT(*) FROM report_documents WHERE site = 'demo-blocked'") == [(0,)]
+    assert rows(data, "SELECT COUNT(*) FROM documents WHERE first_url LIKE '%/blocked/%'") == [(0,)]
+
+
+def test_dead_link_and_flaky_page(crawled, portal):
+    data = crawled["data"]
+    assert rows(data, "SELECT status FROM fetches WHERE url LIKE '%/1999.htm'") == [(404,)]
+    statuses = [s for _, path, s in portal.hits if path.endswith("t20240120_900.html")]
+    assert statuses[:2] == [500, 200], "answered 500 once, retried"
+
+
+def test_warc_is_valid(crawled):
+    result = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", *map(str, (crawled["data"] / "warc").glob("*.warc.gz"))],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_second_crawl_is_conditional_and_a_changed_report_is_version_2(crawled, portal):
+    data = crawled["data"]
+    second = crawl(crawled["sites"], data)
+    assert second.returncode == 0, second.stderr[-2000:]
+    run = rows(data, "SELECT MAX(run_id) FROM fetches")[0][0]
+    documents = rows(data, "SELECT status, COUNT(*) FROM fetches WHERE run_id = ? AND kind != 'list' AND status != 404"
+                     " GROUP BY status", run)
+    assert documents == [(304, documents[0][1])] and documents[0][1] >= 20, documents
+    lists = rows(data, "SELECT COUNT(*) FROM fetches WHERE run_id = ? AND kind = 'list' AND status = 200", run)[0][0]
+    assert lists >= 10, "list pages are always re-read"
+
+    path = "/generic/2023/report.html"
+    old = portal.routes[path].body
+    portal.replace(path, old.replace("认真贯彻落实".encode(), "全面贯彻落实".encode()))
+    third = crawl(crawled["sites"], data)
+    assert third.returncode == 0
+    versions = rows(data, "SELECT version, sha256 FROM report_documents WHERE url LIKE ? ORDER BY version", f"%{path}")
+    assert [v for v, _ in versions] == [1, 2]
+    for _, sha256 in versions:
+        assert (data / "raw" / sha256[:2] / sha256[2:4] / sha256).is_file(), "the old version is kept"
+    assert "1 changed" in third.stdout
+
+
+def _snapshot(data: Path):
+    return (set(rows(data, "SELECT report_key, url, role, file_name, sha256 FROM report_documents")),
+            set(rows(data, "SELECT sha256 FROM documents WHERE sha256 IN (SELECT sha256 FROM report_documents)")))
+
+
+def test_crawl_killed_mid_way_resumes_to_the_same_documents(tmp_path):
+    slow = DemoPortal(work_dir=tmp_path / "portal", latency=0.08).start()
+    try:
+        sites = slow.write_sites(tmp_path / "sites.yaml")
+        whole = tmp_path / "whole"
+        assert crawl(sites, whole).returncode == 0
+        killed = tmp_path / "killed"
+        process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data",
+                                    str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            time.sleep(0.2)
+            if (killed / "crawl.db").exists() and rows(killed, "SELECT COUNT(*) FROM report_documents")[0][0] >= 4:
+                break
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        partial = _snapshot(killed)
+        assert 0 < len(partial[0]) < len(_snapshot(whole)[0]), "killed mid-way"
+        resumed = crawl(sites, killed)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        assert _snapshot(killed) == _snapshot(whole)
+        check = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check",
+                                *map(str, (killed / "warc").glob("*.warc.gz"))], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout
+    finally:
+        slow.stop()
