@@ -26,7 +26,7 @@ _NOT_REPORT = re.compile(r"指南|预算|决算|工作要点|年度报表|统计
 def classify_title(title: str) -> str:
     """'report', 'not' (skip unread) or 'maybe' (decide from the page)."""
     clean = metadata.clean_title(title)
-    if metadata.is_annual_report(clean, ""):
+    if metadata.is_annual_report(clean, "") and metadata.report_year(clean, ""):
         return "report"
     if _NOT_REPORT.search(clean):
         return "not"
@@ -145,7 +145,10 @@ class ReportSpider(scrapy.Spider):
             self.logger.warning("%s: unreadable page %s (%s)", self.site.name, response.url, e)
             return
         title = parsed.title or response.meta["title"]
-        if not metadata.is_annual_report(title, parsed.text):
+        if not metadata.report_year(metadata.clean_title(title), ""):
+            title = response.meta["title"]  # a page title without the year: the link's may have it
+        # A report names its year in its title; a column's own page ("政府信息公开年报") does not.
+        if not (metadata.is_annual_report(title, parsed.text) and metadata.report_year(metadata.clean_title(title), "")):
             self.skipped.append(title)
             return
         report = self.identify(title, parsed.text)
