@@ -6,9 +6,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei
+BENCH_PACKAGES := nginx-light
 SHARED ?= ../shared
 
-.PHONY: run test deps debian venv bench clean
+.PHONY: run test deps debian venv bench bench-deps clean
 
 run: deps
 	@for f in $(SHARED)/seeds/*.txt; do $(BIN)/nianbao extract --no-text "$$f"; done
@@ -16,8 +17,13 @@ run: deps
 test: deps
 	$(BIN)/python -m pytest
 
-bench: deps
+bench: deps bench-deps
 	$(BIN)/python benchmarks/extract.py
+	$(BIN)/python benchmarks/crawl.py
+
+bench-deps:
+	@dpkg -s $(BENCH_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(BENCH_PACKAGES); }
 
 deps: debian venv
 

@@ -40,7 +40,7 @@ def process_settings() -> dict:
 
 def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
     data = Path(data_dir)
-    store = Store(data)
+    store = Store(data, background=True)
     for old in sorted((data / "warc").glob("*.warc.gz")):
         repair(old)
     run_id = store.start_run(len(sites))

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 import scrapy
 
 from crawler.dialects import DIALECTS, detect, hanweb
-from crawler.dialects.generic import FILE_TYPES, Link, best_name, file_name_from_url
+from crawler.dialects.generic import FILE_TYPES, Link, best_name, file_name_from_url, tree
 from extract import metadata
 from extract.encoding import decode
 
@@ -62,6 +62,7 @@ class ReportSpider(scrapy.Spider):
         self.allowed_domains = site.allowed_domains
         self.dialect = site.cms
         self.seen: set[str] = set()
+        self.followed: set[tuple] = set()
         self.blocked: str | None = None
         self.pages = self.errors = 0
         self.reports: set[str] = set()
@@ -104,7 +105,10 @@ class ReportSpider(scrapy.Spider):
             self.seen.add(item.url)
             yield from self.follow_item(item)
         if new or response.meta.get("column"):  # a page that adds nothing new ends the paging
-            for follow in listing.follow:
+            # Every TRS page announces the whole column again: a set is cheaper than Scrapy's dupefilter.
+            follows = [f for f in listing.follow if (f.url, f.method, str(f.form)) not in self.followed]
+            self.followed.update((f.url, f.method, str(f.form)) for f in follows)
+            for follow in follows:
                 meta = {"kind": "list"}
                 if follow.method == "POST":
                     yield scrapy.FormRequest(follow.url, formdata=follow.form or {}, callback=self.parse_list,
@@ -135,12 +139,12 @@ class ReportSpider(scrapy.Spider):
     def parse_page(self, response):
         if response.status not in (200, 304) or response.meta.get("sha256") is None:
             return
-        from extract.readers.html import read_html
+        from extract.readers.html import read_html_outline
 
-        body = self.body_of(response)
+        text = self.text_of(response)
+        root = tree(text)  # one parse serves the outline and the attachment links
         try:
-            parsed = read_html(body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"),
-                               ocr_pictures=False)
+            parsed = read_html_outline(text, response.url, root)
         except Exception as e:  # noqa: BLE001 - one bad page must not end the site
             self.logger.warning("%s: unreadable page %s (%s)", self.site.name, response.url, e)
             return
@@ -155,7 +159,7 @@ class ReportSpider(scrapy.Spider):
         report["key"] = report["key"] or response.url
         self.record(response, report, role="page", file_name=None, parent=None)
         module = DIALECTS[self.dialect or "generic"]
-        links = [(link, "attachment") for link in module.attachments(self.text_of(response), response.url)]
+        links = [(link, "attachment") for link in module.attachments(text, response.url, root)]
         links += [(Link(url, file_name_from_url(url)), "picture") for url in parsed.images if url.startswith("http")]
         for link, role in links:
             yield scrapy.Request(link.url, callback=self.parse_file,

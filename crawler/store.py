@@ -1,18 +1,25 @@
 """What the crawler keeps: every response body as original bytes, content-addressed, and a log of fetches.
 
-`data/raw/ab/cd/<sha256>` holds each distinct body once, written to a temporary name and renamed, so a
-crawl killed at any moment leaves no half file under a real name. `data/crawl.db` (SQLite, WAL) holds
-the `fetches` and `documents` tables of shared/spec/data-model.md plus what the crawler found: the
-report documents per site with their versions, the sites' status and the crawl runs. Each fetch is
-committed as it is logged, so a killed crawl loses at most the response in flight, and a restarted one
-sends conditional requests for everything already kept.
+`data/raw/ab/<sha256>` holds each distinct body once, written to a temporary name and renamed, so a
+crawl killed at any moment leaves no half file under a real name (there is no fsync: a killed process
+loses nothing the kernel has; only a power cut could, and the next crawl fetches such a body again).
+`data/crawl.db` (SQLite, WAL) holds the `fetches` and `documents` tables of shared/spec/data-model.md
+plus what the crawler found: the report documents per site with their versions, the sites' status and
+the crawl runs.
+
+A crawl writes through one background thread (`background=True`), in the order things happened: a
+body's file, then its fetch row, then the report row that names it, so a row never points at a file that
+is not there. The crawler's event loop does not wait on the disk; a killed crawl loses only what was still
+queued, and a restarted one fetches that again while sending conditional requests for everything kept.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import queue
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,39 +60,91 @@ class Validators:
 
 
 class Store:
-    def __init__(self, data_dir: str | os.PathLike):
+    def __init__(self, data_dir: str | os.PathLike, background: bool = False):
         self.root = Path(data_dir)
         self.raw = self.root / "raw"
         self.raw.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.root / "crawl.db", timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._folders: set[Path] = set()
+        self.db = self._connect()
         self.db.executescript(SCHEMA)
+        self._queue: queue.Queue | None = None
+        self._failure: BaseException | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=2000)
+            self._thread = threading.Thread(target=self._drain, name="store-writer", daemon=True)
+            self._thread.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.root / "crawl.db", timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def _drain(self) -> None:
+        writer = self._connect()
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                function, args = job
+                if self._failure is None:
+                    function(writer, *args)
+            except BaseException as e:  # noqa: BLE001 - kept and raised by flush(), never lost silently
+                self._failure = e
+            finally:
+                self._queue.task_done()
+
+    def _do(self, function, *args):
+        if self._queue is None:
+            return function(self.db, *args)
+        if self._failure is not None:
+            raise RuntimeError(f"the store's writer failed: {self._failure}") from self._failure
+        self._queue.put((function, args))
+        return None
+
+    def later(self, function, *args) -> None:
+        """Run `function(*args)` on the writer thread, in order with the writes queued before it (the
+        WARC record of a response goes there, after the response's body)."""
+        self._do(lambda _db: function(*args))
+
+    def flush(self) -> None:
+        """Wait until everything queued is written (and raise what the writer hit)."""
+        if self._queue is not None:
+            self._queue.join()
+            if self._failure is not None:
+                raise RuntimeError(f"the store's writer failed: {self._failure}") from self._failure
 
     def close(self) -> None:
+        self.flush()
+        if self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
         self.db.close()
 
     # --- raw bytes ------------------------------------------------------------------------------
 
     def path_for(self, sha256: str) -> Path:
-        return self.raw / sha256[:2] / sha256[2:4] / sha256
+        return self.raw / sha256[:2] / sha256
 
     def put(self, body: bytes, url: str, media_type: str | None) -> str:
         """Keep a body (once per distinct content) and return its sha256."""
         sha256 = hashlib.sha256(body).hexdigest()
+        self._do(self._put, sha256, body, url, media_type)
+        return sha256
+
+    def _put(self, db, sha256: str, body: bytes, url: str, media_type: str | None) -> None:
         path = self.path_for(sha256)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
             tmp = path.with_name(f".{sha256}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                f.write(body)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        self.db.execute(
+            tmp.write_bytes(body)
+            os.replace(tmp, path)  # atomic: a killed crawl leaves no half file under a real name
+        db.execute(
             "INSERT OR IGNORE INTO documents (sha256, media_type, size, path, first_url, first_seen) VALUES (?,?,?,?,?,?)",
             (sha256, media_type, len(body), str(path.relative_to(self.root)), url, now()))
-        return sha256
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
@@ -94,11 +153,9 @@ class Store:
 
     def log_fetch(self, *, url: str, final_url: str, status: int, headers: dict, sha256: str | None, size: int,
                   media_type: str | None, site: str, run_id: int, kind: str) -> None:
-        self.db.execute(
-            "INSERT INTO fetches (url, final_url, status, etag, last_modified, sha256, size, media_type, fetched_at,"
-            " site, run_id, kind, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (url, final_url, status, headers.get("etag"), headers.get("last-modified"), sha256, size, media_type,
-             now(), site, run_id, kind, json.dumps(headers, ensure_ascii=False)))
+        row = (url, final_url, status, headers.get("etag"), headers.get("last-modified"), sha256, size, media_type,
+               now(), site, run_id, kind, json.dumps(headers, ensure_ascii=False))
+        self._do(_insert_fetch, row)
 
     def validators(self, url: str) -> Validators | None:
         """ETag and Last-Modified of the last successful fetch of a URL that kept a body."""
@@ -115,6 +172,7 @@ class Store:
         return cursor.lastrowid
 
     def finish_run(self, run_id: int, pages: int, errors: int) -> dict:
+        self.flush()
         new, changed = self.db.execute(
             "SELECT SUM(version = 1), SUM(version > 1) FROM report_documents WHERE run_id = ? AND role = 'page'",
             (run_id,)).fetchone()
@@ -135,23 +193,27 @@ class Store:
 
     def record_report_document(self, *, site: str, report_key: str, url: str, title: str, agency: str | None,
                                year: int | None, role: str, file_name: str | None, parent_url: str | None,
-                               sha256: str, run_id: int) -> int:
-        """Note a report page or attachment; a changed body at a known URL becomes its next version.
-        Returns the version."""
-        last = self.db.execute("SELECT version, sha256 FROM report_documents WHERE url = ? ORDER BY version DESC"
-                               " LIMIT 1", (url,)).fetchone()
-        if last and last[1] == sha256:
-            self.db.execute("UPDATE report_documents SET last_seen = ?, run_id = CASE WHEN run_id IS NULL THEN ?"
-                            " ELSE run_id END WHERE url = ? AND version = ?", (now(), run_id, url, last[0]))
-            return last[0]
-        version = last[0] + 1 if last else 1
-        self.db.execute(
-            "INSERT INTO report_documents (site, report_key, url, title, agency, year, role, file_name, parent_url,"
-            " version, sha256, first_seen, last_seen, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (site, report_key, url, title, agency, year, role, file_name, parent_url, version, sha256, now(), now(),
-             run_id))
-        return version
+                               sha256: str, run_id: int) -> None:
+        """Note a report page or attachment; a changed body at a known URL becomes its next version."""
+        self._do(_record, (site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id))
 
-    def touch_report_document(self, url: str) -> None:
-        self.db.execute("UPDATE report_documents SET last_seen = ? WHERE url = ? AND version ="
-                        " (SELECT MAX(version) FROM report_documents WHERE url = ?)", (now(), url, url))
+
+
+def _insert_fetch(db, row: tuple) -> None:
+    db.execute("INSERT INTO fetches (url, final_url, status, etag, last_modified, sha256, size, media_type, fetched_at,"
+               " site, run_id, kind, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+
+
+def _record(db, row: tuple) -> int:
+    site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id = row
+    last = db.execute("SELECT version, sha256 FROM report_documents WHERE url = ? ORDER BY version DESC LIMIT 1",
+                      (url,)).fetchone()
+    if last and last[1] == sha256:
+        db.execute("UPDATE report_documents SET last_seen = ? WHERE url = ? AND version = ?", (now(), url, last[0]))
+        return last[0]
+    version = last[0] + 1 if last else 1
+    db.execute(
+        "INSERT INTO report_documents (site, report_key, url, title, agency, year, role, file_name, parent_url,"
+        " version, sha256, first_seen, last_seen, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (site, report_key, url, title, agency, year, role, file_name, parent_url, version, sha256, now(), now(), run_id))
+    return version

@@ -124,7 +124,8 @@ def test_second_crawl_is_conditional_and_a_changed_report_is_version_2(crawled, 
     versions = rows(data, "SELECT version, sha256 FROM report_documents WHERE url LIKE ? ORDER BY version", f"%{path}")
     assert [v for v, _ in versions] == [1, 2]
     for _, sha256 in versions:
-        assert (data / "raw" / sha256[:2] / sha256[2:4] / sha256).is_file(), "the old version is kept"
+        path = rows(data, "SELECT path FROM documents WHERE sha256 = ?", sha256)[0][0]
+        assert (data / path).is_file(), "the old version is kept"
     assert "1 changed" in third.stdout
 
 

@@ -44,9 +44,13 @@ def detect(text: str, url: str) -> bool:
     return True
 
 
+_UTF8 = lxml.html.HTMLParser(encoding="utf-8")
+
+
 def tree(text: str):
+    """The page as an lxml tree (parsed from UTF-8 bytes: faster than from a Python string)."""
     try:
-        return lxml.html.document_fromstring(text or "<html></html>")
+        return lxml.html.document_fromstring((text or "<html></html>").encode("utf-8"), parser=_UTF8)
     except (ValueError, lxml.etree.ParserError):
         return lxml.html.document_fromstring("<html></html>")
 
@@ -99,10 +103,10 @@ def file_name_from_url(url: str) -> str:
     return unquote(urlparse(url).path.rsplit("/", 1)[-1])
 
 
-def attachments(text: str, url: str) -> list[Link]:
+def attachments(text: str, url: str, root=None) -> list[Link]:
     """Files the detail page links to: by extension, with the link text as the real name when it has one."""
     out, seen = [], set()
-    for a in tree(text).iter("a"):
+    for a in (root if root is not None else tree(text)).iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:")):
             continue

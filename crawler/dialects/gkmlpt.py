@@ -59,5 +59,5 @@ def parse_api(text: str, url: str) -> Listing:
     return Listing(items, follow)
 
 
-def attachments(text: str, url: str) -> list[Link]:
-    return generic.attachments(text, url)
+def attachments(text: str, url: str, root=None) -> list[Link]:
+    return generic.attachments(text, url, root)

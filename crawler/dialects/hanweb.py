@@ -52,10 +52,10 @@ def parse_proxy(text: str, url: str) -> Listing:
     return Listing(records(text, url), [])
 
 
-def attachments(text: str, url: str) -> list[Link]:
-    found = [link for link in generic.attachments(text, url)]
+def attachments(text: str, url: str, root=None) -> list[Link]:
+    found = [link for link in generic.attachments(text, url, root)]
     seen = {link.url for link in found}
-    for a in generic.tree(text).iter("a"):
+    for a in (root if root is not None else generic.tree(text)).iter("a"):
         href = a.get("href") or ""
         if "downfile.jsp" in href:
             absolute = urljoin(url, html.unescape(href))

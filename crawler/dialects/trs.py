@@ -34,8 +34,8 @@ def parse_list(text: str, url: str) -> Listing:
     return listing
 
 
-def attachments(text: str, url: str) -> list[Link]:
-    found = generic.attachments(text, url)
+def attachments(text: str, url: str, root=None) -> list[Link]:
+    found = generic.attachments(text, url, root)
     seen = {link.url for link in found}
     for block in _APPS.findall(text):
         for href, label in _SCRIPT_LINK.findall(block):

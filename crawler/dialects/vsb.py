@@ -38,10 +38,10 @@ def parse_list(text: str, url: str) -> Listing:
     return listing
 
 
-def attachments(text: str, url: str) -> list[Link]:
-    found = generic.attachments(text, url)
+def attachments(text: str, url: str, root=None) -> list[Link]:
+    found = generic.attachments(text, url, root)
     seen = {link.url for link in found}
-    for a in generic.tree(text).iter("a"):
+    for a in (root if root is not None else generic.tree(text)).iter("a"):
         href = a.get("href") or ""
         if "download.jsp" in href or "DownloadAttachUrl" in href:
             absolute = urljoin(url, href)

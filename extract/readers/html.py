@@ -54,8 +54,47 @@ MAX_PICTURES = 20  # OCR is ~10 CPU-seconds a page: a gallery must not take an h
 
 def read_html(data: bytes, location: str = "", content_type: str | None = None,
               ocr_pictures: bool = True) -> Parsed:
-    text, encoding = decode(data, content_type)
-    warnings = []
+    text, _ = decode(data, content_type)
+    root, article = _parse(text)
+    warnings: list[str] = []
+    # Line breaks inside cells, marked once so a cell's text can be read by itertext (in C).
+    for element in _CELL_BREAKS(article):
+        element.tail = "\n" + (element.tail or "")
+    nested = set(_CELLS_WITH_TABLES(article))
+    grids = {t: _grid(t, nested) for t in article.iter("table")}
+    tables = [Table(rows) for rows in grids.values() if rows]
+    pictures = _pictures(article, location, warnings)
+    images: list[str] = []
+    ocr_text = ""
+    if pictures and not has_standard_tables(tables):
+        if ocr_pictures:
+            found = read_pictures([fetch_picture(p) for p in pictures], pictures, warnings)
+            tables += found.tables
+            images, ocr_text = found.unread, found.text
+        else:
+            images = pictures
+    body = _text(article, grids)
+    if ocr_text:
+        body = body + "\n\n" + ocr_text
+    return _parsed(root, body, tables, images, warnings)
+
+
+def read_html_outline(text: str, location: str = "", root=None) -> Parsed:
+    """What a crawler needs to decide about a page, without reading its tables: title, metadata, the
+    article's text, and its pictures when the article has no statistics tables of its own. A tree the
+    caller already parsed can be handed in."""
+    if root is None:
+        root, article = _parse(text)
+    else:
+        article = _find_article(root, _ZJEG.search(text), text)
+    warnings: list[str] = []
+    pictures = _pictures(article, location, warnings)
+    tables_text = " ".join(t.text_content() for t in article.iter("table"))
+    own_tables = all(mark in tables_text for mark in ("信息内容", "本年新收", "行政复议"))
+    return _parsed(root, article.text_content(), [], [] if own_tables else pictures, warnings)
+
+
+def _parse(text: str):
     zjeg = _ZJEG.search(text)
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
@@ -63,34 +102,21 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
         raise ExtractError(f"unreadable HTML: {e}") from None
     if root is None:
         raise ExtractError("unreadable HTML: no document")
-    article = _find_article(root, zjeg, text)
-    # Line breaks inside cells, marked once so a cell's text can be read by itertext (in C).
-    for element in _CELL_BREAKS(article):
-        element.tail = "\n" + (element.tail or "")
-    nested = set(_CELLS_WITH_TABLES(article))
-    grids = {t: _grid(t, nested) for t in article.iter("table")}
-    tables = [Table(rows) for rows in grids.values() if rows]
-    page_meta = _page_metadata(root)
+    return root, _find_article(root, zjeg, text)
+
+
+def _pictures(article, location: str, warnings: list[str]) -> list[str]:
     pictures = [urljoin_location(location, src) for src in _picture_sources(article)]
     if len(pictures) > MAX_PICTURES:
         warnings.append(f"{len(pictures)} pictures in the article: only the first {MAX_PICTURES} were read")
         pictures = pictures[:MAX_PICTURES]
-    images: list[str] = []
-    if pictures and not has_standard_tables(tables):
-        if ocr_pictures:
-            found = read_pictures([fetch_picture(p) for p in pictures], pictures, warnings)
-            tables += found.tables
-            images = found.unread
-            ocr_text = found.text
-        else:
-            images, ocr_text = pictures, ""
-    else:
-        ocr_text = ""
-    body = _text(article, grids)
-    if ocr_text:
-        body = body + "\n\n" + ocr_text
-    return Parsed(text=body, tables=tables, title=page_meta["title"], published=page_meta["published"],
-                  agency=page_meta["agency"], images=images, warnings=warnings, media_type="text/html")
+    return pictures
+
+
+def _parsed(root, body: str, tables: list[Table], images: list[str], warnings: list[str]) -> Parsed:
+    meta = _page_metadata(root)
+    return Parsed(text=body, tables=tables, title=meta["title"], published=meta["published"], agency=meta["agency"],
+                  images=images, warnings=warnings, media_type="text/html")
 
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
@@ -99,19 +125,23 @@ _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree
 def _find_article(root, zjeg: re.Match | None, source: str):
     if zjeg:
         fragment = lxml.html.fragment_fromstring(zjeg.group(1).encode("utf-8"), create_parent="div", parser=_PARSER)
-        if _cjk_count(fragment) >= 50:
+        if _has_text(fragment):
             return fragment
     for word, xpath in _MARKERS:
         if word not in source:  # a substring search is far cheaper than an XPath over the tree
             continue
         for element in xpath(root):
-            if _cjk_count(element) >= 50 or element.find(".//table") is not None:
+            if _has_text(element) or element.find(".//table") is not None:
                 return element
     return _densest(root)
 
 
-def _cjk_count(element) -> int:
-    return len(_CJK.findall(element.text_content()))
+_FIFTY_CJK = re.compile(r"[\u3400-\u9fff](?:[^\u3400-\u9fff]*[\u3400-\u9fff]){49}")
+
+
+def _has_text(element) -> bool:
+    """At least 50 Chinese characters (found without counting them all)."""
+    return _FIFTY_CJK.search(element.text_content()) is not None
 
 
 def _densest(root):
@@ -193,7 +223,11 @@ def _cell_text(td, nested: set) -> str:
 
 
 def _span(value: str | None) -> int:
-    m = re.match(r"\s*(\d+)", value or "")
+    if not value:
+        return 1
+    if value.isdigit():
+        return max(1, min(int(value), MAX_SPAN))
+    m = re.match(r"\s*(\d+)", value)
     return max(1, min(int(m.group(1)), MAX_SPAN)) if m else 1
 
 
