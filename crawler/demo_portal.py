@@ -71,6 +71,8 @@ class DemoPortal:
          "cms": None},
         {"name": "demo-blocked", "agency": "示例市生态环境局", "region": "示例省示例市", "path": "/blocked/nb/index.html",
          "cms": None},
+        {"name": "demo-loop", "agency": "示例市水利局", "region": "示例省示例市", "path": "/loop/nb/index.html",
+         "cms": None},
     ]
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0, work_dir: Path | None = None):
@@ -109,6 +111,9 @@ class DemoPortal:
                  set_cookie="FSSBBIl1UgzbN7N80S=Qc1xRP6PbcUDHd; path=/; expires=Thu, 01 Jan 2026 00:00:00 GMT")
         self.add("/blocked/nb/t20250120_1.html", report_page("示例市生态环境局2024年政府信息公开工作年度报告",
                                                              "示例市生态环境局", 3))
+        # A cookie check that never settles: the column sends the crawler back to itself with a new cookie.
+        self.add("/loop/nb/index.html", b"", status=302, location="/loop/nb/index.html",
+                 set_cookie="__jsl_clearance=1700000000.1|0|abc; path=/")
 
     def _docx(self) -> bytes:
         import tempfile
@@ -253,7 +258,9 @@ class DemoPortal:
         self.add("/generic/list_2.html", _list_page([
             ("2024/budget.html", f"{agency}2024年预算公开"),
             ("2022/report.html", f"{agency}2022年政府信息公开工作年度报告"),
+            ("/private/2021/report.html", f"{agency}2021年政府信息公开工作年度报告"),  # robots.txt disallows
         ], '<div><a href="list_3.html">下一页</a></div>'))
+        self.add("/private/2021/report.html", report_page(f"{agency}2021年政府信息公开工作年度报告", agency, 7))
         self.add("/generic/list_3.html", _list_page([
             ("2022/report.html", f"{agency}2022年政府信息公开工作年度报告"),
         ], '<div><a href="list_4.html">下一页</a></div>'))  # adds nothing new: paging stops here
@@ -337,6 +344,8 @@ class DemoPortal:
         headers = {"Content-Type": resource.content_type, "ETag": etag, "Last-Modified": LAST_MODIFIED}
         if "set_cookie" in extra:
             headers["Set-Cookie"] = extra["set_cookie"]
+        if "location" in extra:
+            headers["Location"] = self.base_url + extra["location"]
         if key.endswith("downfile.jsp"):
             name = parse_qs(parsed.query).get("showname", ["file"])[0]
             headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"

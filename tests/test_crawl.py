@@ -92,6 +92,18 @@ def test_blocked_site_reported_and_nothing_archived(crawled):
     assert rows(data, "SELECT COUNT(*) FROM documents WHERE first_url LIKE '%/blocked/%'") == [(0,)]
 
 
+def test_redirect_loop_is_a_wall(crawled):
+    data = crawled["data"]
+    assert rows(data, "SELECT status, status_detail FROM sites WHERE name = 'demo-loop'") == [
+        ("blocked", "cookie/redirect loop")]
+    assert rows(data, "SELECT COUNT(*) FROM report_documents WHERE site = 'demo-loop'") == [(0,)]
+
+
+def test_robots_txt_is_obeyed(crawled, portal):
+    assert not [path for _, path, _ in portal.hits if path.startswith("/private/")]
+    assert rows(crawled["data"], "SELECT COUNT(*) FROM fetches WHERE url LIKE '%/private/%'") == [(0,)]
+
+
 def test_dead_link_and_flaky_page(crawled, portal):
     data = crawled["data"]
     assert rows(data, "SELECT status FROM fetches WHERE url LIKE '%/1999.htm'") == [(404,)]
