@@ -304,9 +304,50 @@ class DemoPortal:
         self.thread.start()
         return self
 
+    def start_legacy_tls(self) -> str:
+        """The same portal over HTTPS that speaks only TLS 1.0 (as old government servers still do), with a
+        self-signed certificate; returns its base URL."""
+        import ssl
+        import warnings
+
+        cert, key = self._self_signed()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1
+        context.load_cert_chain(cert, key)
+        self.tls_server = type(self.server)((self.host, 0), self.server.RequestHandlerClass)
+        self.tls_server.socket = context.wrap_socket(self.tls_server.socket, server_side=True)
+        self.tls_server.daemon_threads = True
+        threading.Thread(target=self.tls_server.serve_forever, daemon=True).start()
+        return f"https://{self.host}:{self.tls_server.server_address[1]}"
+
+    def _self_signed(self) -> tuple[Path, Path]:
+        from datetime import datetime, timedelta, timezone
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.host)])
+        now = datetime.now(timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+        cert_path, key_path = self.folder / "legacy.crt", self.folder / "legacy.key"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                               serialization.NoEncryption()))
+        return cert_path, key_path
+
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        for server in (self.server, getattr(self, "tls_server", None)):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
 
     def _send(self, handler, status: int, body: bytes, headers: dict, method: str) -> None:
         handler.send_response(status)

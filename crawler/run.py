@@ -24,8 +24,8 @@ def site_settings(site: Site, polite: bool = True) -> dict:
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
     }
     if site.legacy_tls:
-        custom["DOWNLOADER_CLIENT_TLS_METHOD"] = "TLSv1.0"
-        custom["DOWNLOADER_CLIENT_TLS_CIPHERS"] = "DEFAULT:@SECLEVEL=0"
+        custom["DOWNLOAD_TLS_MIN_VERSION"] = "TLSv1.0"
+        custom["DOWNLOADER_CLIENTCONTEXTFACTORY"] = "crawler.legacy_tls.LegacyTLSContextFactory"
     return custom
 
 
@@ -38,6 +38,22 @@ def process_settings() -> dict:
     return settings
 
 
+def _one_line_records(factory):
+    """Scrapy logs download failures with tracebacks (and installs its own root handler per crawler, so a
+    handler filter would come too late); records are made one line where they are created."""
+
+    def make(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        if record.exc_info and record.name.startswith(("scrapy", "twisted", "py.warnings")):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__})"[:500]
+            record.args = ()
+            record.exc_info = record.exc_text = None
+        return record
+
+    return make
+
+
 def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
     data = Path(data_dir)
     store = Store(data, background=True)
@@ -46,6 +62,8 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
     run_id = store.start_run(len(sites))
     warc = Warc(data / "warc" / f"crawl-{run_id:05d}.warc.gz")
     logging.getLogger("scrapy").setLevel(logging.WARNING)
+    previous_factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(_one_line_records(previous_factory))
     process = CrawlerProcess(settings=process_settings())
     spiders = []
     for site in sites:
@@ -53,7 +71,10 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
         crawler = process.create_crawler(spider_class)
         spiders.append(crawler)
         process.crawl(crawler, site=site, store=store, run_id=run_id, warc=warc)
-    process.start()
+    try:
+        process.start()
+    finally:
+        logging.setLogRecordFactory(previous_factory)
     pages = errors = 0
     per_site = []
     for crawler, site in zip(spiders, sites):

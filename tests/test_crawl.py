@@ -172,3 +172,26 @@ def test_crawl_killed_mid_way_resumes_to_the_same_documents(tmp_path):
         assert check.returncode == 0, check.stdout
     finally:
         slow.stop()
+
+
+def test_old_tls_server_needs_the_legacy_tls_setting(portal, tmp_path):
+    base = portal.start_legacy_tls()
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(
+        f"- {{name: old-tls, agency: 示例镇人民政府, start_urls: ['{base}/generic/list.html'], delay: 0, legacy_tls: true}}\n"
+        f"- {{name: modern-tls-only, agency: 示例镇人民政府, start_urls: ['{base}/generic/list.html'], delay: 0}}\n",
+        encoding="utf-8")
+    result = crawl(sites, tmp_path / "data")
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = tmp_path / "data"
+    assert rows(data, "SELECT status FROM sites ORDER BY name") == [("unreachable",), ("ok",)]
+    keys = {k for (k,) in rows(data, "SELECT DISTINCT report_key FROM report_documents WHERE site = 'old-tls'")}
+    assert keys == {"示例镇人民政府|2024", "示例镇人民政府|2023", "示例镇人民政府|2022"}
+
+
+def test_unreachable_site_is_reported_without_tracebacks(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--start-url", "http://127.0.0.1:9/nb/",
+                             "--data", str(tmp_path / "data")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    assert "127.0.0.1: unreachable" in result.stdout

@@ -43,7 +43,8 @@ def test_politeness_per_site():
     greedy = site_settings(Site(name="a", agency="b", start_urls=["http://x.gov.cn/"], concurrency=10, delay=3))
     assert greedy["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2 and greedy["DOWNLOAD_DELAY"] == 3
     old = site_settings(Site(name="a", agency="b", start_urls=["https://x.gov.cn/"], legacy_tls=True))
-    assert old["DOWNLOADER_CLIENT_TLS_METHOD"] == "TLSv1.0" and "SECLEVEL=0" in old["DOWNLOADER_CLIENT_TLS_CIPHERS"]
+    assert old["DOWNLOAD_TLS_MIN_VERSION"] == "TLSv1.0"
+    assert old["DOWNLOADER_CLIENTCONTEXTFACTORY"] == "crawler.legacy_tls.LegacyTLSContextFactory"
 
 
 def test_crawl_command_rejects_unknown_site():

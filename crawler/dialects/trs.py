@@ -23,7 +23,9 @@ def pages(text: str, url: str) -> list[Follow]:
     m = _PAGER.search(text)
     if not m:
         return []
-    count, _current, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    count, current, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    if current != 0:
+        return []  # the column's first page (current page 0) already named every page
     return [Follow(urljoin(url, f"{stem}_{n}.{ext}")) for n in range(1, count)]
 
 
