@@ -99,6 +99,14 @@ def parse_list(text: str, url: str) -> Listing:
     return Listing(report_links(root, url), next_pages(root, url))
 
 
+def parse_list_with(text: str, url: str, pages: list[Follow]) -> Listing:
+    """The generic listing plus the pages a dialect's own pager names (each page once)."""
+    listing = parse_list(text, url)
+    seen = {f.url for f in listing.follow}
+    listing.follow += [f for f in pages if f.url not in seen]
+    return listing
+
+
 def file_name_from_url(url: str) -> str:
     return unquote(urlparse(url).path.rsplit("/", 1)[-1])
 

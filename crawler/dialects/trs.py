@@ -30,10 +30,7 @@ def pages(text: str, url: str) -> list[Follow]:
 
 
 def parse_list(text: str, url: str) -> Listing:
-    listing = generic.parse_list(text, url)
-    seen = {f.url for f in listing.follow}
-    listing.follow += [f for f in pages(text, url) if f.url not in seen]
-    return listing
+    return generic.parse_list_with(text, url, pages(text, url))
 
 
 def attachments(text: str, url: str, root=None) -> list[Link]:
