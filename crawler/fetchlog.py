@@ -66,8 +66,8 @@ class FetchLog:
         spider.store.log_fetch(url=request.url, final_url=response.url, status=response.status, headers=headers,
                                sha256=sha256 if response.status == 200 else None, size=len(response.body),
                                media_type=media_type, site=spider.site.name, run_id=spider.run_id, kind=kind)
-        spider.store.later(spider.warc.write, response.url, request.method, _headers(request.headers),
-                           response.status, _reason(response.status), _header_list(response.headers), response.body)
+        spider.store.archive(spider.warc_path, response.url, request.method, _headers(request.headers),
+                             response.status, _reason(response.status), _header_list(response.headers), response.body)
         spider.pages += 1
         if response.status >= 400:
             spider.errors += 1

@@ -11,7 +11,7 @@ from crawler import settings as defaults
 from crawler.sites import Site
 from crawler.spider import ReportSpider
 from crawler.store import Store
-from crawler.warc import Warc, repair
+from crawler.warc import repair
 
 
 def site_settings(site: Site, polite: bool = True) -> dict:
@@ -60,7 +60,7 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
     for old in sorted((data / "warc").glob("*.warc.gz")):
         repair(old)
     run_id = store.start_run(len(sites))
-    warc = Warc(data / "warc" / f"crawl-{run_id:05d}.warc.gz")
+    warc_path = data / "warc" / f"crawl-{run_id:05d}.warc.gz"
     logging.getLogger("scrapy").setLevel(logging.WARNING)
     previous_factory = logging.getLogRecordFactory()
     logging.setLogRecordFactory(_one_line_records(previous_factory))
@@ -70,7 +70,7 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
         spider_class = type(f"ReportSpider_{len(spiders)}", (ReportSpider,), {"custom_settings": site_settings(site, polite)})
         crawler = process.create_crawler(spider_class)
         spiders.append(crawler)
-        process.crawl(crawler, site=site, store=store, run_id=run_id, warc=warc)
+        process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=str(warc_path))
     try:
         process.start()
     finally:
@@ -86,8 +86,7 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
         per_site.append({"site": site.name, "status": status, "detail": spider.blocked, "dialect": spider.dialect,
                          "pages": spider.pages, "reports": len(spider.reports), "skipped": len(spider.skipped)})
     summary = store.finish_run(run_id, pages, errors)
-    warc.close()
     store.close()
     summary["sites"] = per_site
-    summary["warc"] = str(warc.path)
+    summary["warc"] = str(warc_path)
     return summary

@@ -56,9 +56,9 @@ class ReportSpider(scrapy.Spider):
     name = "reports"
     handle_httpstatus_list = [304]
 
-    def __init__(self, site, store, run_id: int, warc, **kwargs):
+    def __init__(self, site, store, run_id: int, warc_path: str, **kwargs):
         super().__init__(name=f"reports-{site.name}", **kwargs)
-        self.site, self.store, self.run_id, self.warc = site, store, run_id, warc
+        self.site, self.store, self.run_id, self.warc_path = site, store, run_id, warc_path
         self.allowed_domains = site.allowed_domains
         self.dialect = site.cms
         self.seen: set[str] = set()

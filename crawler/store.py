@@ -7,19 +7,22 @@ loses nothing the kernel has; only a power cut could, and the next crawl fetches
 plus what the crawler found: the report documents per site with their versions, the sites' status and
 the crawl runs.
 
-A crawl writes through one background thread (`background=True`), in the order things happened: a
-body's file, then its fetch row, then the report row that names it, so a row never points at a file that
-is not there. The crawler's event loop does not wait on the disk; a killed crawl loses only what was still
-queued, and a restarted one fetches that again while sending conditional requests for everything kept.
+A crawl writes through one writer process (`background=True`), in the order things happened: a body's
+file, then its fetch row and WARC record, then the report row that names it, so a row never points at a file
+that is not there. A process, not a thread: Scrapy's event loop keeps the interpreter to itself and the
+writing runs on the other core. The writer dies with the crawl (Linux's parent-death signal), so a killed
+crawl loses only what was still queued, and a restarted one fetches that again while sending conditional
+requests for everything kept.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import multiprocessing
 import os
-import queue
+import signal
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,62 +68,47 @@ class Store:
         self.raw = self.root / "raw"
         self.raw.mkdir(parents=True, exist_ok=True)
         self._folders: set[Path] = set()
+        self._warcs: dict[str, object] = {}
         self.db = self._connect()
         self.db.executescript(SCHEMA)
-        self._queue: queue.Queue | None = None
-        self._failure: BaseException | None = None
-        if background:
-            self._queue = queue.Queue(maxsize=2000)
-            self._thread = threading.Thread(target=self._drain, name="store-writer", daemon=True)
-            self._thread.start()
+        self._writer = _Writer(self.root) if background else None
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.root / "crawl.db", timeout=30, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.root / "crawl.db", timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 
-    def _drain(self) -> None:
-        writer = self._connect()
-        while True:
-            job = self._queue.get()
-            try:
-                if job is None:
-                    return
-                function, args = job
-                if self._failure is None:
-                    function(writer, *args)
-            except BaseException as e:  # noqa: BLE001 - kept and raised by flush(), never lost silently
-                self._failure = e
-            finally:
-                self._queue.task_done()
-
-    def _do(self, function, *args):
-        if self._queue is None:
-            return function(self.db, *args)
-        if self._failure is not None:
-            raise RuntimeError(f"the store's writer failed: {self._failure}") from self._failure
-        self._queue.put((function, args))
-        return None
-
-    def later(self, function, *args) -> None:
-        """Run `function(*args)` on the writer thread, in order with the writes queued before it (the
-        WARC record of a response goes there, after the response's body)."""
-        self._do(lambda _db: function(*args))
+    def _do(self, job: str, *args) -> None:
+        if self._writer is None:
+            JOBS[job](self, *args)
+        else:
+            self._writer.send(job, args)
 
     def flush(self) -> None:
         """Wait until everything queued is written (and raise what the writer hit)."""
-        if self._queue is not None:
-            self._queue.join()
-            if self._failure is not None:
-                raise RuntimeError(f"the store's writer failed: {self._failure}") from self._failure
+        if self._writer is not None:
+            self._writer.join()
 
     def close(self) -> None:
-        self.flush()
-        if self._queue is not None:
-            self._queue.put(None)
-            self._thread.join()
+        if self._writer is not None:
+            self._writer.close()
+        for warc in self._warcs.values():
+            warc.close()
         self.db.close()
+
+    # --- WARC -----------------------------------------------------------------------------------
+
+    def archive(self, warc_path: str, *record) -> None:
+        """A response as a WARC record (after its body, in order)."""
+        self._do("warc", warc_path, *record)
+
+    def _warc(self, path: str):
+        from crawler.warc import Warc
+
+        if path not in self._warcs:
+            self._warcs[path] = Warc(Path(path))
+        return self._warcs[path]
 
     # --- raw bytes ------------------------------------------------------------------------------
 
@@ -130,10 +118,10 @@ class Store:
     def put(self, body: bytes, url: str, media_type: str | None) -> str:
         """Keep a body (once per distinct content) and return its sha256."""
         sha256 = hashlib.sha256(body).hexdigest()
-        self._do(self._put, sha256, body, url, media_type)
+        self._do("put", sha256, body, url, media_type)
         return sha256
 
-    def _put(self, db, sha256: str, body: bytes, url: str, media_type: str | None) -> None:
+    def _put(self, sha256: str, body: bytes, url: str, media_type: str | None) -> None:
         path = self.path_for(sha256)
         if not path.exists():
             if path.parent not in self._folders:
@@ -142,7 +130,7 @@ class Store:
             tmp = path.with_name(f".{sha256}.{os.getpid()}.tmp")
             tmp.write_bytes(body)
             os.replace(tmp, path)  # atomic: a killed crawl leaves no half file under a real name
-        db.execute(
+        self.db.execute(
             "INSERT OR IGNORE INTO documents (sha256, media_type, size, path, first_url, first_seen) VALUES (?,?,?,?,?,?)",
             (sha256, media_type, len(body), str(path.relative_to(self.root)), url, now()))
 
@@ -155,7 +143,7 @@ class Store:
                   media_type: str | None, site: str, run_id: int, kind: str) -> None:
         row = (url, final_url, status, headers.get("etag"), headers.get("last-modified"), sha256, size, media_type,
                now(), site, run_id, kind, json.dumps(headers, ensure_ascii=False))
-        self._do(_insert_fetch, row)
+        self._do("fetch", row)
 
     def validators(self, url: str) -> Validators | None:
         """ETag and Last-Modified of the last successful fetch of a URL that kept a body."""
@@ -195,16 +183,17 @@ class Store:
                                year: int | None, role: str, file_name: str | None, parent_url: str | None,
                                sha256: str, run_id: int) -> None:
         """Note a report page or attachment; a changed body at a known URL becomes its next version."""
-        self._do(_record, (site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id))
+        self._do("record", (site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id))
 
 
 
-def _insert_fetch(db, row: tuple) -> None:
-    db.execute("INSERT INTO fetches (url, final_url, status, etag, last_modified, sha256, size, media_type, fetched_at,"
+def _insert_fetch(store: Store, row: tuple) -> None:
+    store.db.execute("INSERT INTO fetches (url, final_url, status, etag, last_modified, sha256, size, media_type, fetched_at,"
                " site, run_id, kind, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
 
 
-def _record(db, row: tuple) -> int:
+def _record(store: Store, row: tuple) -> int:
+    db = store.db
     site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id = row
     last = db.execute("SELECT version, sha256 FROM report_documents WHERE url = ? ORDER BY version DESC LIMIT 1",
                       (url,)).fetchone()
@@ -217,3 +206,65 @@ def _record(db, row: tuple) -> int:
         " version, sha256, first_seen, last_seen, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (site, report_key, url, title, agency, year, role, file_name, parent_url, version, sha256, now(), now(), run_id))
     return version
+
+
+JOBS = {
+    "put": Store._put,
+    "fetch": _insert_fetch,
+    "record": _record,
+    "warc": lambda store, path, *record: store._warc(path).write(*record),
+}
+
+
+class _Writer:
+    """A child process that applies the store's jobs in the order they were sent."""
+
+    def __init__(self, root: Path):
+        context = multiprocessing.get_context("fork")  # started before Scrapy's reactor and threads exist
+        self.jobs = context.JoinableQueue(maxsize=2000)
+        self.errors = context.Queue()
+        self.process = context.Process(target=_serve, args=(str(root), self.jobs, self.errors), daemon=True,
+                                       name="store-writer")
+        self.process.start()
+
+    def send(self, job: str, args: tuple) -> None:
+        self._raise()
+        self.jobs.put((job, args))
+
+    def join(self) -> None:
+        self.jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        self.join()
+        self.jobs.put(None)
+        self.process.join(timeout=60)
+
+    def _raise(self) -> None:
+        if not self.errors.empty():
+            raise RuntimeError(f"the store's writer failed: {self.errors.get()}")
+
+
+def _serve(root: str, jobs, errors) -> None:
+    try:  # die with the crawl, as a thread would
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        return
+    store = Store(root)  # its own SQLite connection: the forked one belongs to the parent
+    failed = False
+    while True:
+        job = jobs.get()
+        try:
+            if job is None:
+                store.close()
+                return
+            if not failed:
+                name, args = job
+                JOBS[name](store, *args)
+        except Exception as e:  # noqa: BLE001 - reported to the crawl by the next send() or flush()
+            failed = True
+            errors.put(f"{type(e).__name__}: {e}")
+        finally:
+            jobs.task_done()
