@@ -81,3 +81,11 @@ def test_pictures_are_bounded(tmp_path):
     assert any(f"only the first {reader.MAX_PICTURES} were read" in w for w in parsed.warnings)
     assert len([w for w in parsed.warnings if "could not be fetched" in w]) == reader.MAX_PICTURES
     assert len(parsed.images) == reader.MAX_PICTURES
+
+
+def test_class_markers_are_whole_class_names():
+    from extract.readers.html import read_html_outline
+
+    page = ('<html><body><div class="TRS_EditorX">' + "政府信息公开" * 20 + '</div><div class="main TRS_Editor">'
+            + "年度报告内容" * 20 + "</div></body></html>")
+    assert read_html_outline(page).text.startswith("年度报告内容")

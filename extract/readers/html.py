@@ -22,23 +22,25 @@ from extract.ocr import fetch_picture, read_pictures
 
 # CMS markers of the article body, most specific first: (a word the page source must contain, XPath).
 ARTICLE_MARKERS = [
-    ("TRS_Editor", "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),
+    ("TRS_Editor", "//*[contains(@class, 'TRS_Editor')]"),
     ("TRS_UEDITOR", "//*[contains(@class, 'TRS_UEDITOR')]"),
     ("zoom", "//*[@id='zoom']"),
-    ("v_news_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]"),
+    ("v_news_content", "//*[contains(@class, 'v_news_content')]"),
     ("vsb_content", "//*[starts-with(@id, 'vsb_content')]"),
     ("UCAP-CONTENT", "//*[@id='UCAP-CONTENT']"),
     ("Custom_UnionStyle", "//*[contains(@class, 'Custom_UnionStyle')]"),
-    ("article_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]"),
-    ("pages_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]"),
+    ("article_content", "//*[contains(@class, 'article_content')]"),
+    ("pages_content", "//*[contains(@class, 'pages_content')]"),
     ("ontent", "//*[@id='content' or @id='Content' or @id='NewsContent']"),
     ("article", "//*[@id='article']"),
     ("fontzoom", "//*[@id='fontzoom']"),
-    ("article-content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]"),
-    ("news_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_content ')]"),
-    ("wzcon", "//*[contains(concat(' ', normalize-space(@class), ' '), ' wzcon ')]"),
+    ("article-content", "//*[contains(@class, 'article-content')]"),
+    ("news_content", "//*[contains(@class, 'news_content')]"),
+    ("wzcon", "//*[contains(@class, 'wzcon')]"),
 ]
 _MARKERS = [(word, etree.XPath(xpath)) for word, xpath in ARTICLE_MARKERS]
+_CLASS_TOKENS = {"TRS_Editor", "v_news_content", "article_content", "pages_content", "article-content",
+                 "news_content", "wzcon"}
 _CELL_BREAKS = etree.XPath("//td//br | //td//p | //td//div | //th//br | //th//p | //th//div")
 _CELLS_WITH_TABLES = etree.XPath("//td[.//table] | //th[.//table]")
 _ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
@@ -91,7 +93,7 @@ def read_html_outline(text: str, location: str = "", root=None) -> Parsed:
     pictures = _pictures(article, location, warnings)
     tables_text = " ".join(t.text_content() for t in article.iter("table"))
     own_tables = all(mark in tables_text for mark in ("信息内容", "本年新收", "行政复议"))
-    return _parsed(root, article.text_content(), [], [] if own_tables else pictures, warnings)
+    return _parsed(root, article.text_content(), [], [] if own_tables else pictures, warnings, title_only=True)
 
 
 def _parse(text: str):
@@ -113,8 +115,9 @@ def _pictures(article, location: str, warnings: list[str]) -> list[str]:
     return pictures
 
 
-def _parsed(root, body: str, tables: list[Table], images: list[str], warnings: list[str]) -> Parsed:
-    meta = _page_metadata(root)
+def _parsed(root, body: str, tables: list[Table], images: list[str], warnings: list[str],
+            title_only: bool = False) -> Parsed:
+    meta = _page_metadata(root, title_only)
     return Parsed(text=body, tables=tables, title=meta["title"], published=meta["published"], agency=meta["agency"],
                   images=images, warnings=warnings, media_type="text/html")
 
@@ -131,6 +134,8 @@ def _find_article(root, zjeg: re.Match | None, source: str):
         if word not in source:  # a substring search is far cheaper than an XPath over the tree
             continue
         for element in xpath(root):
+            if word in _CLASS_TOKENS and word not in (element.get("class") or "").split():
+                continue  # the XPath's contains() is coarse: these markers are whole class names
             if _has_text(element) or element.find(".//table") is not None:
                 return element
     return _densest(root)
@@ -283,27 +288,15 @@ def urljoin_location(location: str, src: str) -> str:
     return str((base / unquote(src.split("?")[0].split("#")[0])).resolve())
 
 
-def _page_metadata(root) -> dict:
+def _page_metadata(root, title_only: bool = False) -> dict:
     meta = {}
     for m in root.iter("meta"):
         name = (m.get("name") or m.get("property") or "").lower()
         if name and m.get("content"):
             meta.setdefault(name, m.get("content").strip())
-    title = meta.get("articletitle") or meta.get("og:title")
-    if not title:
-        for xpath in ("//h1", "//*[contains(@class, 'title') or contains(@id, 'title')]"):
-            for el in root.xpath(xpath):
-                t = clean_title(el.text_content())
-                if 6 <= len(t) <= 120 and ("报告" in t or "年报" in t):
-                    title = t
-                    break
-            if title:
-                break
-    if not title:
-        head_title = root.find(".//title")
-        if head_title is not None and head_title.text:
-            pieces = re.split(r"\s*[_|]\s*|\s+-\s+", head_title.text.strip())
-            title = next((p for p in pieces if "报告" in p or "年报" in p), pieces[0])
+    title = _page_title(root, meta)
+    if title_only:
+        return {"title": clean_title(title) if title else None, "published": None, "agency": None}
     page_text = _metadata_text(root)
     published = None
     for key in ("pubdate", "publishdate", "firstpublishedtime", "pubtime", "dc.date"):
@@ -316,6 +309,26 @@ def _page_metadata(root) -> dict:
     if m:
         agency = m.group(2)
     return {"title": clean_title(title) if title else None, "published": published, "agency": agency}
+
+
+def _page_title(root, meta: dict) -> str | None:
+    """ArticleTitle / og:title, else a heading that names a report, else the <title> part that does."""
+    title = meta.get("articletitle") or meta.get("og:title")
+    if not title:
+        for xpath in _TITLE_XPATHS:
+            for el in xpath(root):
+                t = clean_title(el.text_content())
+                if 6 <= len(t) <= 120 and ("报告" in t or "年报" in t):
+                    return t
+    if not title:
+        head_title = root.find(".//title")
+        if head_title is not None and head_title.text:
+            pieces = re.split(r"\s*[_|]\s*|\s+-\s+", head_title.text.strip())
+            title = next((p for p in pieces if "报告" in p or "年报" in p), pieces[0])
+    return title
+
+
+_TITLE_XPATHS = [etree.XPath("//h1"), etree.XPath("//*[contains(@class, 'title') or contains(@id, 'title')]")]
 
 
 def _metadata_text(root) -> str:
