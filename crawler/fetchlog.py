@@ -56,18 +56,17 @@ class FetchLog:
             raise IgnoreRequest(reason)
         kind = request.meta.get("kind", "list")
         media_type = headers.get("content-type", "").split(";")[0].strip() or None
-        sha256 = None
-        if response.status == 200 and response.body:
-            sha256 = spider.store.put(response.body, response.url, media_type)
-        elif response.status == 304 and request.meta.get("validators"):
+        keep = response.status == 200 and bool(response.body)
+        warc = (spider.warc_path, (response.url, request.method, _headers(request.headers), response.status,
+                                   _reason(response.status), _header_list(response.headers)))
+        fetch = {"url": request.url, "final_url": response.url, "status": response.status, "headers": headers,
+                 "size": len(response.body), "media_type": media_type, "site": spider.site.name,
+                 "run_id": spider.run_id, "kind": kind}
+        sha256 = spider.store.keep_response(response.body, keep, response.url, media_type, fetch, warc)
+        if response.status == 304 and request.meta.get("validators"):
             sha256 = request.meta["validators"].sha256
             request.meta["unchanged"] = True
         request.meta["sha256"] = sha256
-        spider.store.log_fetch(url=request.url, final_url=response.url, status=response.status, headers=headers,
-                               sha256=sha256 if response.status == 200 else None, size=len(response.body),
-                               media_type=media_type, site=spider.site.name, run_id=spider.run_id, kind=kind)
-        spider.store.archive(spider.warc_path, response.url, request.method, _headers(request.headers),
-                             response.status, _reason(response.status), _header_list(response.headers), response.body)
         spider.pages += 1
         if response.status >= 400:
             spider.errors += 1

@@ -97,11 +97,15 @@ class Store:
             warc.close()
         self.db.close()
 
-    # --- WARC -----------------------------------------------------------------------------------
+    def keep_response(self, body: bytes, keep: bool, url: str, media_type: str | None, fetch: dict,
+                      warc: tuple | None) -> str | None:
+        """A response in one job: its body kept (when `keep`), its fetch row, its WARC record (always with
+        the body), in that order. Returns the kept body's sha256."""
+        sha256 = hashlib.sha256(body).hexdigest() if keep else None
+        self._do("response", sha256, body, url, media_type, _fetch_row(fetch, sha256), warc)
+        return sha256
 
-    def archive(self, warc_path: str, *record) -> None:
-        """A response as a WARC record (after its body, in order)."""
-        self._do("warc", warc_path, *record)
+    # --- WARC -----------------------------------------------------------------------------------
 
     def _warc(self, path: str):
         from crawler.warc import Warc
@@ -139,11 +143,8 @@ class Store:
 
     # --- fetch log ------------------------------------------------------------------------------
 
-    def log_fetch(self, *, url: str, final_url: str, status: int, headers: dict, sha256: str | None, size: int,
-                  media_type: str | None, site: str, run_id: int, kind: str) -> None:
-        row = (url, final_url, status, headers.get("etag"), headers.get("last-modified"), sha256, size, media_type,
-               now(), site, run_id, kind, json.dumps(headers, ensure_ascii=False))
-        self._do("fetch", row)
+    def log_fetch(self, **fetch) -> None:
+        self._do("fetch", _fetch_row(fetch, fetch["sha256"]))
 
     def validators(self, url: str) -> Validators | None:
         """ETag and Last-Modified of the last successful fetch of a URL that kept a body."""
@@ -187,6 +188,22 @@ class Store:
 
 
 
+def _fetch_row(fetch: dict, sha256: str | None) -> tuple:
+    headers = fetch["headers"]
+    return (fetch["url"], fetch["final_url"], fetch["status"], headers.get("etag"), headers.get("last-modified"),
+            sha256, fetch["size"], fetch["media_type"], now(), fetch["site"], fetch["run_id"], fetch["kind"],
+            json.dumps(headers, ensure_ascii=False))
+
+
+def _keep_response(store: Store, sha256, body: bytes, url, media_type, fetch_row: tuple, warc: tuple | None) -> None:
+    if sha256:
+        store._put(sha256, body, url, media_type)
+    _insert_fetch(store, fetch_row)
+    if warc:
+        path, record = warc
+        store._warc(path).write(*record, body)
+
+
 def _insert_fetch(store: Store, row: tuple) -> None:
     store.db.execute("INSERT INTO fetches (url, final_url, status, etag, last_modified, sha256, size, media_type, fetched_at,"
                " site, run_id, kind, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
@@ -209,10 +226,10 @@ def _record(store: Store, row: tuple) -> int:
 
 
 JOBS = {
+    "response": _keep_response,
     "put": Store._put,
     "fetch": _insert_fetch,
     "record": _record,
-    "warc": lambda store, path, *record: store._warc(path).write(*record),
 }
 
 
@@ -226,9 +243,12 @@ class _Writer:
         self.process = context.Process(target=_serve, args=(str(root), self.jobs, self.errors), daemon=True,
                                        name="store-writer")
         self.process.start()
+        self.sent = 0
 
     def send(self, job: str, args: tuple) -> None:
-        self._raise()
+        self.sent += 1
+        if self.sent % 500 == 0:  # polling the error pipe on every send costs more than the send
+            self._raise()
         self.jobs.put((job, args))
 
     def join(self) -> None:
