@@ -20,15 +20,22 @@ from extract import metadata
 from extract.encoding import decode
 
 _FILE = re.compile(r"\.(" + "|".join(FILE_TYPES) + r")$", re.I)
-_NOT_REPORT = re.compile(r"指南|预算|决算|工作要点|年度报表|统计表|目录|办法|制度|申请表|通知|意见|方案")
+# The extractor's non-report words, and any 方案 (a link so titled is not worth fetching).
+_NOT_REPORT = re.compile(metadata.NOT_REPORT.pattern + "|方案")
+
+
+def names_a_report(title: str, text: str = "") -> bool:
+    """An annual report by its title (and text), which names the year: a column's own page
+    ("政府信息公开年报") does not."""
+    clean = metadata.clean_title(title)
+    return metadata.is_annual_report(clean, text) and metadata.report_year(clean, "") is not None
 
 
 def classify_title(title: str) -> str:
     """'report', 'not' (skip unread) or 'maybe' (decide from the page)."""
-    clean = metadata.clean_title(title)
-    if metadata.is_annual_report(clean, "") and metadata.report_year(clean, ""):
+    if names_a_report(title):
         return "report"
-    if _NOT_REPORT.search(clean):
+    if _NOT_REPORT.search(metadata.clean_title(title)):
         return "not"
     return "maybe"
 
@@ -151,8 +158,7 @@ class ReportSpider(scrapy.Spider):
         title = parsed.title or response.meta["title"]
         if not metadata.report_year(metadata.clean_title(title), ""):
             title = response.meta["title"]  # a page title without the year: the link's may have it
-        # A report names its year in its title; a column's own page ("政府信息公开年报") does not.
-        if not (metadata.is_annual_report(title, parsed.text) and metadata.report_year(metadata.clean_title(title), "")):
+        if not names_a_report(title, parsed.text):
             self.skipped.append(title)
             return
         report = self.identify(title, parsed.text)

@@ -119,12 +119,6 @@ class Store:
     def path_for(self, sha256: str) -> Path:
         return self.raw / sha256[:2] / sha256
 
-    def put(self, body: bytes, url: str, media_type: str | None) -> str:
-        """Keep a body (once per distinct content) and return its sha256."""
-        sha256 = hashlib.sha256(body).hexdigest()
-        self._do("put", sha256, body, url, media_type)
-        return sha256
-
     def _put(self, sha256: str, body: bytes, url: str, media_type: str | None) -> None:
         path = self.path_for(sha256)
         if not path.exists():
@@ -209,25 +203,23 @@ def _insert_fetch(store: Store, row: tuple) -> None:
                " site, run_id, kind, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
 
 
-def _record(store: Store, row: tuple) -> int:
+def _record(store: Store, row: tuple) -> None:
     db = store.db
     site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id = row
     last = db.execute("SELECT version, sha256 FROM report_documents WHERE url = ? ORDER BY version DESC LIMIT 1",
                       (url,)).fetchone()
     if last and last[1] == sha256:
         db.execute("UPDATE report_documents SET last_seen = ? WHERE url = ? AND version = ?", (now(), url, last[0]))
-        return last[0]
+        return
     version = last[0] + 1 if last else 1
     db.execute(
         "INSERT INTO report_documents (site, report_key, url, title, agency, year, role, file_name, parent_url,"
         " version, sha256, first_seen, last_seen, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (site, report_key, url, title, agency, year, role, file_name, parent_url, version, sha256, now(), now(), run_id))
-    return version
 
 
 JOBS = {
     "response": _keep_response,
-    "put": Store._put,
     "fetch": _insert_fetch,
     "record": _record,
 }

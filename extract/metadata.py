@@ -14,7 +14,7 @@ CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _YEAR = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
 _REPORT_TITLE = re.compile(r"(政府|政务)?信息公开.{0,8}(年度?报告|年报)|政务公开.{0,6}年度报告")
-_NOT_REPORT = re.compile(r"指南|预算|决算|工作要点|年度报表|统计表|目录|通知|意见|办法|制度|申请表|规定|实施方案|工作方案")
+NOT_REPORT = re.compile(r"指南|预算|决算|工作要点|年度报表|统计表|目录|通知|意见|办法|制度|申请表|规定|实施方案|工作方案")
 _SECTION_HEADINGS = ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议")
 _AGENCY_END = re.compile(r"(委员会|人民政府|政府|办公室|办公厅|委|局|厅|部|署|院|中心|所|站|会|处|馆|队|区|县|市|镇|乡|街道|管委会)$")
 
@@ -142,8 +142,8 @@ def is_annual_report(title: str | None, text: str) -> bool:
     if title:
         t = clean_title(title)
         if _REPORT_TITLE.search(t):
-            return not _NOT_REPORT.search(re.sub(r"年度报告.*$", "", t))
-        if _NOT_REPORT.search(t):
+            return not NOT_REPORT.search(re.sub(r"年度报告.*$", "", t))
+        if NOT_REPORT.search(t):
             return False
     head = text[:20000]
     return sum(h in head for h in _SECTION_HEADINGS) >= 2 and "年度报告" in head

@@ -52,5 +52,9 @@ _STANDARD_TABLE_MARKS = ("信息内容", "本年新收", "行政复议")
 def has_standard_tables(tables: list[Table]) -> bool:
     """Whether the document's own tables already show all three statistics tables (so its pictures
     need no OCR)."""
-    texts = {c.text for t in tables for row in t.rows for c in row}
+    return names_standard_tables({c.text for t in tables for row in t.rows for c in row})
+
+
+def names_standard_tables(texts) -> bool:
+    """Whether these texts (table cells, or whole tables' text) name all three statistics tables."""
     return all(any(mark in text for text in texts) for mark in _STANDARD_TABLE_MARKS)

@@ -17,7 +17,7 @@ from lxml import etree
 
 from extract.encoding import decode
 from extract.metadata import clean_title, parse_date
-from extract.model import Cell, ExtractError, Parsed, Table, has_standard_tables
+from extract.model import Cell, ExtractError, Parsed, Table, has_standard_tables, names_standard_tables
 from extract.ocr import fetch_picture, read_pictures
 
 # CMS markers of the article body, most specific first: (a word the page source must contain, XPath).
@@ -85,26 +85,23 @@ def read_html_outline(text: str, location: str = "", root=None) -> Parsed:
     """What a crawler needs to decide about a page, without reading its tables: title, metadata, the
     article's text, and its pictures when the article has no statistics tables of its own. A tree the
     caller already parsed can be handed in."""
-    if root is None:
-        root, article = _parse(text)
-    else:
-        article = _find_article(root, _ZJEG.search(text), text)
+    root, article = _parse(text, root)
     warnings: list[str] = []
     pictures = _pictures(article, location, warnings)
-    tables_text = " ".join(t.text_content() for t in article.iter("table"))
-    own_tables = all(mark in tables_text for mark in ("信息内容", "本年新收", "行政复议"))
+    own_tables = names_standard_tables([t.text_content() for t in article.iter("table")])
     return _parsed(root, article.text_content(), [], [] if own_tables else pictures, warnings, title_only=True)
 
 
-def _parse(text: str):
-    zjeg = _ZJEG.search(text)
-    try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
-    except (etree.ParserError, ValueError) as e:
-        raise ExtractError(f"unreadable HTML: {e}") from None
+def _parse(text: str, root=None):
+    """The page's tree (unless the caller parsed it already) and its article."""
     if root is None:
-        raise ExtractError("unreadable HTML: no document")
-    return root, _find_article(root, zjeg, text)
+        try:
+            root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+        except (etree.ParserError, ValueError) as e:
+            raise ExtractError(f"unreadable HTML: {e}") from None
+        if root is None:
+            raise ExtractError("unreadable HTML: no document")
+    return root, _find_article(root, _ZJEG.search(text), text)
 
 
 def _pictures(article, location: str, warnings: list[str]) -> list[str]:
