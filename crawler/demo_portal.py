@@ -36,7 +36,7 @@ PINGTAN = REAL / "pingtan"
 class Resource:
     body: bytes
     content_type: str
-    options: dict | None = None  # status, set_cookie, fail_once, needs_referer
+    options: dict | None = None  # status, set_cookie, fail_once, needs_referer, stall (seconds)
 
 
 def _pingtan(year: int) -> bytes:
@@ -374,6 +374,8 @@ class DemoPortal:
             return self._send(handler, 404, b"<html><body>404 Not Found</body></html>",
                               {"Content-Type": "text/html"}, method)
         extra = dict(resource.options or {})
+        if extra.get("stall"):
+            time.sleep(extra["stall"])
         if extra.get("fail_once") and key not in self.failed_once:
             self.failed_once.add(key)
             return self._send(handler, 500, b"Internal Server Error", {"Content-Type": "text/plain"}, method)

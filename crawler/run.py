@@ -23,6 +23,10 @@ def site_settings(site: Site, polite: bool = True) -> dict:
         "AUTOTHROTTLE_ENABLED": polite and delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
     }
+    if site.timeout:
+        custom["DOWNLOAD_TIMEOUT"] = site.timeout
+    if site.max_size_mb:
+        custom["DOWNLOAD_MAXSIZE"] = int(site.max_size_mb * 1024 * 1024)
     if site.legacy_tls:
         custom["DOWNLOAD_TLS_MIN_VERSION"] = "TLSv1.0"
         custom["DOWNLOADER_CLIENTCONTEXTFACTORY"] = "crawler.legacy_tls.LegacyTLSContextFactory"

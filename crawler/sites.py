@@ -2,7 +2,8 @@
 
 Each entry names a portal's 年报 column: `name`, `agency`, optional `region`, `start_urls`, optional
 `cms` (detected from the page when absent), `allowed_domains`, and per-site settings: `delay`,
-`concurrency`, `encoding` (override for pages that lie about theirs), `legacy_tls` (old servers).
+`concurrency`, `encoding` (override for pages that lie about theirs), `legacy_tls` (old servers),
+`timeout` (seconds per download) and `max_size_mb` (a larger download is dropped, not stored).
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class Site:
     concurrency: int | None = None
     encoding: str | None = None
     legacy_tls: bool = False
+    timeout: float | None = None
+    max_size_mb: float | None = None
 
     def __post_init__(self):
         if not self.allowed_domains:

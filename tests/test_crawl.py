@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_portal import DemoPortal
+from crawler.demo_portal import DemoPortal, report_page
 
 EXPECTED_REPORTS = {
     "示例市卫生健康委员会|2024", "示例市卫生健康委员会|2023", "平潭综合实验区|2024", "平潭综合实验区|2022",
@@ -195,3 +195,29 @@ def test_unreachable_site_is_reported_without_tracebacks(tmp_path):
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
     assert "127.0.0.1: unreachable" in result.stdout
+
+
+def test_download_timeout_and_size_limit_per_site(portal, tmp_path):
+    agency = "示例乡人民政府"
+    portal.add("/limits/list.html", _limits_list(agency))
+    portal.add("/limits/2024.html", report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 3))
+    portal.add("/limits/2023.html", report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 4), stall=3)
+    portal.add("/limits/2022.pdf", b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), "application/pdf")
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(f"- {{name: limits, agency: {agency}, start_urls: ['{portal.base_url}/limits/list.html'],"
+                     f" delay: 0, timeout: 1, max_size_mb: 1}}\n", encoding="utf-8")
+    result = crawl(sites, tmp_path / "data", timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    data = tmp_path / "data"
+    assert {k for (k,) in rows(data, "SELECT report_key FROM report_documents")} == {f"{agency}|2024"}
+    failed = dict(rows(data, "SELECT url, headers FROM fetches WHERE status = 0"))
+    assert "TimeoutError" in failed[f"{portal.base_url}/limits/2023.html"]
+    assert f"{portal.base_url}/limits/2022.pdf" in failed, "the oversized file is dropped"
+    assert rows(data, "SELECT COUNT(*) FROM documents WHERE size > 1048576") == [(0,)]
+
+
+def _limits_list(agency: str) -> str:
+    from crawler.demo_portal import _list_page
+
+    return _list_page([(f"{year}.{ext}", f"{agency}{year}年政府信息公开工作年度报告")
+                       for year, ext in ((2024, "html"), (2023, "html"), (2022, "pdf"))])
