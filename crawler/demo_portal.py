@@ -6,7 +6,7 @@ It serves what the real ones do: TRS static pages with `createPageHTML` and atta
 a Hanweb column with an embedded `<datastore>` and POST paging through `dataproxy.jsp`, a VSB count-down
 list with downloads that need a Referer, a gkmlpt JSON API, a generic list with 下一页 links; GBK pages
 without a charset, PDF/DOCX/DOC attachments, a report whose tables are pictures, a 图片版 beside its
-全文版, another agency's report in a column, noise items (指南, 预算, 工作要点), a page that answers 500
+全文版 whose numbers disagree (the archive's `sources.agree` check shows it), another agency's report in a column, noise items (指南, 预算, 工作要点), a page that answers 500
 once, a dead link, and a site behind a 瑞数-style 412 wall. Every response has an ETag and a
 Last-Modified and honours conditional requests; `replace()` changes a document between crawls.
 """
@@ -60,18 +60,18 @@ def _list_page(links: list[tuple[str, str]], extra: str = "", charset: str = "ut
 
 class DemoPortal:
     SITES = [
-        {"name": "demo-trs", "agency": "示例市卫生健康委员会", "region": "示例省示例市", "path": "/trs/zfxxgknb/index.html",
+        {"name": "demo-trs", "agency": "示例市卫生健康委员会", "region": "浙江省杭州市", "path": "/trs/zfxxgknb/index.html",
          "cms": None},
-        {"name": "demo-hanweb", "agency": "示例县人民政府", "region": "示例省示例市示例县", "path": "/hanweb/col/col1234/index.html",
+        {"name": "demo-hanweb", "agency": "示例县人民政府", "region": "江苏省南京市江宁区", "path": "/hanweb/col/col1234/index.html",
          "cms": None},
-        {"name": "demo-vsb", "agency": "示例区教育局", "region": "示例省示例市示例区", "path": "/vsb/nb.htm", "cms": None},
-        {"name": "demo-gkmlpt", "agency": "示例市交通运输局", "region": "广东省示例市", "path": "/gkmlpt/index#2847",
+        {"name": "demo-vsb", "agency": "示例区教育局", "region": "湖北省武汉市洪山区", "path": "/vsb/nb.htm", "cms": None},
+        {"name": "demo-gkmlpt", "agency": "示例市交通运输局", "region": "广东省深圳市", "path": "/gkmlpt/index#2847",
          "cms": "gkmlpt"},
-        {"name": "demo-generic", "agency": "示例镇人民政府", "region": "示例省示例市示例县", "path": "/generic/list.html",
+        {"name": "demo-generic", "agency": "示例镇人民政府", "region": "四川省成都市双流区", "path": "/generic/list.html",
          "cms": None},
-        {"name": "demo-blocked", "agency": "示例市生态环境局", "region": "示例省示例市", "path": "/blocked/nb/index.html",
+        {"name": "demo-blocked", "agency": "示例市生态环境局", "region": "浙江省杭州市", "path": "/blocked/nb/index.html",
          "cms": None},
-        {"name": "demo-loop", "agency": "示例市水利局", "region": "示例省示例市", "path": "/loop/nb/index.html",
+        {"name": "demo-loop", "agency": "示例市水利局", "region": "浙江省杭州市", "path": "/loop/nb/index.html",
          "cms": None},
     ]
 
@@ -149,7 +149,9 @@ class DemoPortal:
         ], pager.replace("2, 0", "2, 1")))
         apps = ("<script>var apps1 = ['<a href=\"./P020250120361234567890.pdf\">" + agency +
                 "2024年政府信息公开工作年度报告.pdf</a>'];</script>")
-        page = report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 1, charset=None, extra=apps)
+        # The page introduces the report and links its PDF, as TRS portals mostly do: the PDF has the tables.
+        page = docs.html_page("<p>本年度统计数据详见附件。</p>" + apps, charset=None,
+                              title=f"{agency}2024年政府信息公开工作年度报告", agency=agency, published="2025-01-20")
         self.add("/trs/zfxxgknb/202501/t20250120_1001.html", page.encode("gbk"), "text/html")
         self.add("/trs/zfxxgknb/202501/P020250120361234567890.pdf", huaian, "application/pdf")
         self.add("/trs/zfxxgknb/202503/t20250310_97791.html", _pingtan(2024))
@@ -181,9 +183,9 @@ class DemoPortal:
             if n == 3:
                 self.add(f"/hanweb/art/2025/1/20/art_1234_{n}.html", "<html><body>部门预算</body></html>")
                 continue
-            extra = download if n == 1 else ""
+            extra = download if n == 1 else ""  # the 2024 page and its DOCX give the same numbers
             self.add(f"/hanweb/art/2025/1/20/art_1234_{n}.html",
-                     report_page(title, agency, 4 + n, extra=extra, article=('<div id="zoom">', "</div>")))
+                     report_page(title, agency, 2 if n == 1 else 4 + n, extra=extra, article=('<div id="zoom">', "</div>")))
         self.add("/module/download/downfile.jsp", docx_bytes,
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -211,7 +213,7 @@ class DemoPortal:
         doc = self._doc(docx_bytes)
         download = ('<ul><li>附件【<a href="/vsb/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1'
                     '&wbfileid=55" target="_blank">' + f"{agency}2024年报.{'doc' if doc else 'docx'}</a>】</li></ul>")
-        self.add("/vsb/info/1011/2003.htm", report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 9,
+        self.add("/vsb/info/1011/2003.htm", report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 2,
                                                        extra=download, article=vsb_article))
         self.add("/vsb/system/_content/download.jsp", doc or docx_bytes,
                  "application/msword" if doc else "application/octet-stream", needs_referer="/vsb/info/")

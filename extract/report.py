@@ -81,11 +81,11 @@ def _looks_binary(head: bytes) -> bool:
     return control > len(head) * 0.05
 
 
-def parse(data: bytes, media_type: str, location: str, content_type: str | None = None) -> Parsed:
-    """Run the reader for the media type."""
+def parse(data: bytes, media_type: str, location: str, content_type: str | None = None, fetch=None) -> Parsed:
+    """Run the reader for the media type (`fetch`: where an HTML page's pictures come from)."""
     if media_type == "text/html":
         from extract.readers.html import read_html
-        return read_html(data, location, content_type)
+        return read_html(data, location, content_type, **({"fetch": fetch} if fetch else {}))
     if media_type == "text/plain":
         from extract.encoding import decode
         from extract.readers.text import read_text
@@ -106,12 +106,12 @@ def parse(data: bytes, media_type: str, location: str, content_type: str | None 
 
 
 def extract_report(location: str, data: bytes | None = None, content_type: str | None = None,
-                   with_text: bool = True) -> dict:
+                   with_text: bool = True, fetch=None) -> dict:
     """Read one document into the contract's object. Raises ExtractError for unreadable input."""
     if data is None:
         data, content_type = load(location)
     media_type = sniff(data)
-    parsed = parse(data, media_type, location, content_type)
+    parsed = parse(data, media_type, location, content_type, fetch)
     parsed.media_type = media_type
     return assemble(parsed, location, hashlib.sha256(data).hexdigest(), with_text)
 

@@ -53,6 +53,40 @@ def _crawl(args) -> int:
     return 0
 
 
+def _build(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from archive.build import BuildError, build
+
+    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("extract", total=None)
+        try:
+            summary = build(args.data, workers=args.workers,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except BuildError as e:
+            print(f"nianbao: {e}", file=sys.stderr)
+            return 2
+    if summary["unchanged"]:
+        print(f"{summary['archive']} is up to date: nothing new since the last build")
+        return 0
+    print(f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
+          f"{summary['extracted']} documents extracted, {summary['unreadable']} unreadable, "
+          f"{summary['failed_checks']} failed checks in the latest versions")
+    return 0
+
+
+def _serve(args) -> int:
+    from archive.serve import ServeError, serve
+
+    try:
+        serve(args.data, args.host, args.port)
+    except ServeError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _demo_portal(args) -> int:
     from crawler.demo_portal import DemoPortal
 
@@ -84,6 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default="data", help="data directory (default ./data)")
     p.add_argument("--no-delay", action="store_true", help="politeness off: only for portals you run yourself")
     p.set_defaults(run=_crawl)
+    p = commands.add_parser("build", help="extract what the crawls kept and write the archive (archive.db)",
+                            epilog="example: nianbao build --data data")
+    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    p.set_defaults(run=_build)
+    p = commands.add_parser("serve", help="publish the archive with Datasette (read-only)",
+                            epilog="example: nianbao serve --data data --port 8001, then open http://127.0.0.1:8001/")
+    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.set_defaults(run=_serve)
     p = commands.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

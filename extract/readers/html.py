@@ -55,7 +55,9 @@ MAX_PICTURES = 20  # OCR is ~10 CPU-seconds a page: a gallery must not take an h
 
 
 def read_html(data: bytes, location: str = "", content_type: str | None = None,
-              ocr_pictures: bool = True) -> Parsed:
+              ocr_pictures: bool = True, fetch=fetch_picture) -> Parsed:
+    """`fetch` gives a picture's bytes by its address (the archive build hands in its raw store, so it
+    never reaches the network)."""
     text, _ = decode(data, content_type)
     root, article = _parse(text)
     warnings: list[str] = []
@@ -70,7 +72,7 @@ def read_html(data: bytes, location: str = "", content_type: str | None = None,
     ocr_text = ""
     if pictures and not has_standard_tables(tables):
         if ocr_pictures:
-            found = read_pictures([fetch_picture(p) for p in pictures], pictures, warnings)
+            found = read_pictures([fetch(p) for p in pictures], pictures, warnings)
             tables += found.tables
             images, ocr_text = found.unread, found.text
         else:

@@ -1,0 +1,98 @@
+"""One report from its sources: the page, its attachments and linked files, each extracted on its own.
+
+The source whose tables hold the most readable values wins the tables (a page saying 详见附件 loses to
+its PDF; a 图片版 read by OCR loses to a 全文版); the other sources with tables are compared with it
+value by value and each comparison is a `sources.agree` check, so a PDF that disagrees with its HTML
+page is visible. The text is every source's text, so search finds words that only an attachment has.
+"""
+from __future__ import annotations
+
+import json
+
+from archive.versions import Version
+
+TABLES = ("active_disclosure", "applications", "review_litigation")
+ROLE_ORDER = {"page": 0, "file": 1, "attachment": 2}
+
+
+def values(report: dict) -> dict[tuple, float | int]:
+    """Every non-null table value of an extracted report, keyed by (table, row, column)."""
+    out = {}
+    for table in TABLES:
+        for row, columns in (report.get(table) or {}).items():
+            for column, value in (columns or {}).items():
+                if value is not None:
+                    out[(table, row, column)] = value
+    return out
+
+
+def _richness(source: tuple) -> tuple:
+    doc, result = source
+    return (len(values(result)), not result.get("tables_as_images"), -ROLE_ORDER.get(doc.role, 3))
+
+
+def merge(version: Version, extracted: dict[str, dict]) -> dict:
+    """`extracted` maps a document's extraction key to its result (see extraction.Job.key)."""
+    sources = [(doc, extracted.get(doc.extraction_key) or {"error": "not extracted"})
+               for doc in sorted(version.documents, key=lambda d: (ROLE_ORDER.get(d.role, 3), d.url))
+               if doc.role != "picture"]
+    readable = [(doc, r) for doc, r in sources if "error" not in r]
+    page = next((doc for doc in version.documents if doc.role == "page"), None)
+    main = page or (sources[0][0] if sources else version.documents[0])
+    winner_doc, winner = max(readable, key=_richness) if readable else (main, {})
+    warnings = [f"{doc.file_name or doc.url}: {r['error']}" for doc, r in sources if "error" in r]
+    warnings += list(winner.get("warnings") or [])
+    checks = list(winner.get("checks") or [])
+    checks += _agreement(winner_doc, winner, readable)
+    texts = []
+    for _, r in readable:
+        if r.get("text") and r["text"].strip() and r["text"] not in texts:
+            texts.append(r["text"])
+    published = next((r.get("published") for d, r in readable if d is main and r.get("published")), None)
+    published = published or next((r.get("published") for _, r in readable if r.get("published")), None)
+    others = sorted({d.sha256 for d in version.documents if d.sha256 != winner_doc.sha256 and d is not main}
+                    | ({main.sha256} if main is not winner_doc else set()))
+    return {
+        "report_key": version.report_key,
+        "version": version.version,
+        "is_latest": version.is_latest,
+        "site": main.site,
+        "url": main.url,
+        "title": main.title or winner.get("title"),
+        "agency": main.agency or winner.get("agency"),
+        "year": main.year or winner.get("year"),
+        "published": published,
+        "table_format": winner.get("table_format"),
+        "tables_as_images": bool(winner.get("tables_as_images")),
+        "source_sha256": winner_doc.sha256,
+        "attachment_sha256s": json.dumps(others),
+        "first_seen": min(d.first_seen for d in version.documents),
+        "last_seen": max(d.last_seen for d in version.documents),
+        "text": "\n\n".join(texts),
+        "warnings": warnings,
+        "checks": checks,
+        "tables": {t: winner.get(t) for t in TABLES},
+        "documents": version.documents,
+    }
+
+
+def _agreement(winner_doc, winner: dict, readable: list) -> list[dict]:
+    ours = values(winner)
+    checks = []
+    for doc, result in readable:
+        if doc is winner_doc:
+            continue
+        theirs = values(result)
+        shared = sorted(set(ours) & set(theirs))
+        if not shared:
+            continue
+        differ = [k for k in shared if ours[k] != theirs[k]]
+        name = doc.file_name or doc.url.rsplit("/", 1)[-1]
+        if differ:
+            shown = "; ".join(f"{t} {r}/{c}: {ours[(t, r, c)]} ≠ {theirs[(t, r, c)]}" for t, r, c in differ[:5])
+            more = f" (and {len(differ) - 5} more)" if len(differ) > 5 else ""
+            message = f"{name} disagrees with the source used in {len(differ)} of {len(shared)} values: {shown}{more}"
+        else:
+            message = f"{name} agrees with the source used in all {len(shared)} values"
+        checks.append({"rule": "sources.agree", "scope": name, "ok": not differ, "message": message})
+    return checks
