@@ -1,11 +1,12 @@
 # `make run` and `make test` work on a fresh Debian machine: they install the Debian packages nianbao
-# uses (LibreOffice for legacy DOC tables and for generating test PDFs, poppler, a CJK font), create
+# uses (LibreOffice for legacy DOC tables and for generating test PDFs, poppler, a CJK font, Chromium for
+# the site's browser test), create
 # the virtual environment, install the project, then run the main job or the tests.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei
+DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei chromium
 BENCH_PACKAGES := nginx-light
 SHARED ?= ../shared
 

@@ -9,6 +9,7 @@ from the previous archive, so a report's address on the site never changes.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -96,6 +97,22 @@ def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None
     """Returns a summary: reports, versions, documents extracted, failures; `unchanged` when nothing new."""
     data = Path(data_dir)
     crawl = _crawl_db(data)
+    lock = open(data / ".build.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        crawl.close()
+        lock.close()
+        raise BuildError(f"another build of {data} is running; wait for it to end") from None
+    try:
+        return _build(data, crawl, workers, progress)
+    finally:
+        lock.close()
+
+
+def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
+    for stale in data.glob(f".{ARCHIVE}.*.tmp"):  # left by a build that was killed
+        stale.unlink()
     try:
         target = data / ARCHIVE
         stamp = fingerprint(crawl)

@@ -6,7 +6,8 @@ It serves what the real ones do: TRS static pages with `createPageHTML` and atta
 a Hanweb column with an embedded `<datastore>` and POST paging through `dataproxy.jsp`, a VSB count-down
 list with downloads that need a Referer, a gkmlpt JSON API, a generic list with 下一页 links; GBK pages
 without a charset, PDF/DOCX/DOC attachments, a report whose tables are pictures, a 图片版 beside its
-全文版 whose numbers disagree (the archive's `sources.agree` check shows it), another agency's report in a column, noise items (指南, 预算, 工作要点), a page that answers 500
+全文版 whose numbers disagree (the archive's `sources.agree` check shows it), a report whose text quotes
+`<script>` markup, another agency's report in a column, noise items (指南, 预算, 工作要点), a page that answers 500
 once, a dead link, and a site behind a 瑞数-style 412 wall. Every response has an ETag and a
 Last-Modified and honours conditional requests; `replace()` changes a document between crawls.
 """
@@ -269,8 +270,10 @@ class DemoPortal:
         self.add("/generic/files/nb2024.pdf", huaian, "application/pdf")
         self.add("/generic/2023/report.html", report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 5,
                                                           article=("<div><div>", "</div></div>")))
+        # Its text quotes markup (a portal's editor pasted it as text): the site must show it, never run it.
+        hostile = ('<p>&lt;script&gt;window.pwned=1&lt;/script&gt;&lt;img src=x onerror="window.pwned=2"&gt;</p>')
         self.add("/generic/2022/report.html", report_page(f"{agency}2022年政府信息公开工作年度报告", agency, 6,
-                                                          article=("<div><div>", "</div></div>")))
+                                                          extra=hostile, article=("<div><div>", "</div></div>")))
         self.add("/generic/2024/budget.html", "<html><body>预算公开</body></html>")
 
     # --- serving ---------------------------------------------------------------------------------

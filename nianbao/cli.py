@@ -76,6 +76,19 @@ def _build(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from archive.export import ExportError, export
+
+    try:
+        paths = export(args.data, args.format, args.out)
+    except ExportError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
 def _serve(args) -> int:
     from archive.serve import ServeError, serve
 
@@ -123,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default="data", help="data directory (default ./data)")
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
     p.set_defaults(run=_build)
+    p = commands.add_parser("export", help="write the archive's tables as CSV or Parquet files",
+                            epilog="example: nianbao export --format parquet --data data (files in data/export/)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--out", help="output folder (default DATA/export)")
+    p.set_defaults(run=_export)
     p = commands.add_parser("serve", help="publish the archive with Datasette (read-only)",
                             epilog="example: nianbao serve --data data --port 8001, then open http://127.0.0.1:8001/")
     p.add_argument("--data", default="data", help="data directory (default ./data)")

@@ -19,3 +19,87 @@ def pingtan_page(year: int) -> Path:
 def shared():
     assert SHARED.is_dir(), f"shared fixtures not found at {SHARED}"
     return SHARED
+
+
+def nianbao(*args, timeout=600, check=True):
+    """The real command in a subprocess."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "nianbao.cli", *map(str, args)], capture_output=True, text=True,
+                            timeout=timeout)
+    if check:
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory):
+    """The demo portal crawled and built once: {"data": folder, "portal": DemoPortal}."""
+    from crawler.demo_portal import DemoPortal
+
+    folder = tmp_path_factory.mktemp("archive")
+    portal = DemoPortal(work_dir=folder / "portal").start()
+    try:
+        sites = portal.write_sites(folder / "sites.yaml")
+        nianbao("crawl", "--sites", sites, "--data", folder / "data")
+        nianbao("build", "--data", folder / "data")
+    finally:
+        portal.stop()
+    return {"data": folder / "data", "sites": sites}
+
+
+class Site:
+    """`nianbao serve` running in a subprocess on a free port."""
+
+    def __init__(self, data):
+        import socket
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data), "--port",
+                                         str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/-/versions.json", timeout=2).read()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+                time.sleep(0.2)
+        raise RuntimeError("the site did not start")
+
+    def get(self, path: str) -> tuple[int, str]:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode("utf-8", "replace")
+
+    def json(self, path: str):
+        import json
+
+        status, body = self.get(path)
+        assert status == 200, body[:500]
+        return json.loads(body)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def site(demo_archive):
+    running = Site(demo_archive["data"])
+    yield running
+    running.stop()

@@ -1,0 +1,56 @@
+"""Issue 4 acceptance 2: search finds every Chinese substring, one character and up, through Datasette's own
+search box (`?_search=`) and its JSON API, and the ranked search page marks the match."""
+import sqlite3
+from urllib.parse import quote
+
+import pytest
+
+from archive import search
+
+QUERIES = ["复议", "公开", "行政诉讼", "依申请公开", "健康委", "县", "政府信息公开工作年度报告"]
+
+
+def test_tokens_cut_every_chinese_character_and_keep_latin_words():
+    assert search.tokens("健康委PDF文件2024年") == "健 康 委 PDF 文 件 2 0 2 4 年"
+    assert search.match_expression("健康委") == '"健 康 委"'
+    assert search.match_expression('行政 "复议 申请"') == '"行 政" AND "复 议 申 请"'
+    assert search.match_expression("（）*") == '""', "nothing searchable matches nothing instead of failing"
+
+
+def test_substrings_found_in_a_real_index_and_nothing_else():
+    db = sqlite3.connect(":memory:")
+    db.execute(search.CREATE)
+    texts = {1: "市卫生健康委员会收到行政复议申请2件", 2: "县人民政府依申请公开12件", 3: "行政诉讼0件；复印件"}
+    search.index(db, [(i, "", t) for i, t in texts.items()])
+    for query in ["健康委", "复议", "复", "诉讼", "依申请公开", "12", "政"]:
+        found = {r for (r,) in db.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
+                                          (search.match_expression(query),))}
+        assert found == {i for i, t in texts.items() if query in t}, query
+
+
+def _expected(data, query):
+    db = sqlite3.connect(data / "archive.db")
+    try:
+        return {i for (i,) in db.execute("SELECT id FROM reports WHERE instr(title, ?) OR instr(text, ?)", (query, query))}
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_box_and_json_api_return_exactly_the_reports_containing_the_query(site, demo_archive, query):
+    expected = _expected(demo_archive["data"], query)
+    assert expected, f"the demo archive should contain {query}"
+    rows = site.json(f"/archive/reports.json?_search={quote(query)}&_shape=array&_size=max&_col=id")
+    assert {r["id"] for r in rows} == expected
+    status, page = site.get(f"/archive/reports?_search={quote(query)}")
+    assert status == 200 and f"{len(expected)} row" in page
+
+
+def test_ranked_search_page_marks_the_match(site, demo_archive):
+    status, page = site.get(f"/archive/search?q={quote('健康委')}")
+    assert status == 200
+    assert "<mark>健康委</mark>" in page
+    rows = site.json(f"/archive/search.json?q={quote('健康委')}&_shape=array")
+    latest = _expected(demo_archive["data"], "健康委")
+    assert {r["report"] for r in rows} <= latest and rows
+    assert all("⟦健康委⟧" in r["snippet"] for r in rows)
