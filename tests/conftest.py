@@ -82,7 +82,7 @@ class Site:
 
         try:
             with urllib.request.urlopen(self.url + path, timeout=30) as response:
-                return response.status, response.read().decode("utf-8")
+                return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode("utf-8", "replace")
 

@@ -40,7 +40,9 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def render_cell(value, column, table, database):
+def render_cell(row, value, column, table, database):
+    if table in ("reports", "reports_wide") and column == "title" and isinstance(value, str) and "id" in row.keys():
+        return Markup(f'<a href="/report/{int(row["id"])}">{escape(value)}</a>')
     if column == "snippet" and isinstance(value, str):
         return Markup(str(escape(value)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
     if column == "report" and isinstance(value, int):
@@ -58,10 +60,18 @@ def register_routes():
 
 
 @hookimpl
+def menu_links():
+    return [{"href": href, "label": label} for href, label in NAV]
+
+
+NAV = [("/", "首页 Home"), ("/archive/reports?is_latest=1", "报告 Reports"), ("/archive/search", "全文检索 Search"),
+       ("/charts", "图表 Charts"), ("/archive/disagreeing_reports", "数字不符 Disagreements"),
+       ("/archive/new_reports.atom", "订阅 Atom feed")]
+
+
+@hookimpl
 def extra_template_vars(datasette):
-    return {"nianbao_nav": [("/", "首页 Home"), ("/archive/reports?is_latest=1", "报告 Reports"),
-                            ("/archive/search", "全文检索 Search"), ("/charts", "图表 Charts"),
-                            ("/archive/disagreeing_reports", "数字不符 Disagreements")]}
+    return {"nianbao_nav": NAV}
 
 
 def _db(datasette):
