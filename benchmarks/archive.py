@@ -1,0 +1,184 @@
+"""Archive build rate and search latency on a generated archive (default 100,000 reports).
+
+Reports are made from the five seed reports (their real text, tables and checks), each given its own
+agency, region and year and a few sentences of its own, then written by the real `write_archive` (the
+build minus extraction, which benchmarks/extract.py measures). Search is timed over HTTP through a real
+Datasette serving the archive with the site plugin: the table search the search box uses (`?_search=`,
+rows and count, facets off as the API caller would) for 1-, 2-, 4- and 7-character queries, and the
+ranked search page. The baseline, measured in the same run on the same texts: an FTS5 trigram index
+(`_fts_table=reports_trigram`), which cannot answer under three characters, so for those it falls back
+to `LIKE` over the text, as a trigram-only site would have to. Targets: build ≥ 200 reports/s, our p95 ≤ 300 ms.
+
+    .venv/bin/python benchmarks/archive.py [--reports 100000] [--queries 20]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive.build import write_archive  # noqa: E402
+from archive.versions import Document  # noqa: E402
+from extract.report import extract_report  # noqa: E402
+from nianbao.paths import SEEDS  # noqa: E402
+
+PLACES = ["北京市大兴区", "福建省福州市", "江苏省淮安市", "浙江省杭州市", "广东省深圳市南山区", "四川省成都市", "湖北省武汉市洪山区",
+          "江西省赣州市信丰县", "河北省沧州市", "吉林省长春市"]
+DEPARTMENTS = ["卫生健康委员会", "教育局", "交通运输局", "人民政府", "生态环境局", "财政局", "公安局", "民政局", "水利局", "司法局"]
+SENTENCES = ["本机关全年共收到政府信息公开申请{}件。", "全年主动公开政府信息{}条。", "年内未发生行政复议案件。",
+             "依申请公开答复率达到{}%。", "政府网站累计访问量{}万人次。", "举办政府开放日活动{}次。"]
+QUERIES = {1: list("公复诉申县委局市年报"), 2: ["复议", "公开", "诉讼", "申请", "政府", "信息", "统计", "网站", "答复", "健康"],
+           4: ["行政诉讼", "行政复议", "主动公开", "信息公开", "政府网站", "申请数量", "工作要点", "公开指南", "统计数据", "依法公开"],
+           7: ["政府信息公开工", "依申请公开政府", "行政复议申请件", "卫生健康委员会", "政务公开工作要", "政府信息公开申",
+               "主动公开政府信", "本年新收政府信", "年度报告由本机", "信息公开工作年"]}
+
+
+def seed_reports() -> list[dict]:
+    return [extract_report(str(path)) for path in sorted(SEEDS.glob("*.txt"))]
+
+
+def generate(n: int) -> list[dict]:
+    rng = random.Random(2025)
+    seeds = seed_reports()
+    documents = []
+    reports = []
+    for i in range(n):
+        seed = seeds[i % len(seeds)]
+        place = PLACES[i % len(PLACES)]
+        agency = f"{place}第{i // 100}{DEPARTMENTS[i % len(DEPARTMENTS)]}"
+        year = 2019 + i % 6
+        own = "".join(s.format(rng.randint(1, 9999)) for s in rng.sample(SENTENCES, 3))
+        text = (seed["text"] or "").replace(seed["agency"] or "\0", agency) + "\n" + own
+        doc = Document(site="bench", report_key=f"{agency}|{year}", url=f"http://127.0.0.1/{i}.html", title=f"{agency}{year}年政府信息公开工作年度报告",
+                       agency=agency, year=year, role="page", file_name=None, parent_url=None, version=1,
+                       sha256=f"{i:064x}", first_seen="2025-01-20T00:00:00Z", last_seen="2025-01-20T00:00:00Z", run_id=1,
+                       media_type="text/html")
+        documents.append({"sha256": doc.sha256, "media_type": "text/html", "size": len(text) * 3, "path": f"raw/{i}",
+                          "first_url": doc.url, "first_seen": doc.first_seen})
+        reports.append({"id": i + 1, "report_key": doc.report_key, "version": 1, "is_latest": True, "site": "bench",
+                         "url": doc.url, "title": doc.title, "agency": agency, "year": year, "published": f"{year + 1}-01-20",
+                         "table_format": seed["table_format"], "tables_as_images": False, "source_sha256": doc.sha256,
+                         "attachment_sha256s": "[]", "first_seen": doc.first_seen, "last_seen": doc.last_seen,
+                         "on_portal": 1, "province": place[:3], "city": None, "county": None, "text": text,
+                         "warnings": [], "checks": seed["checks"],
+                         "tables": {t: seed[t] for t in ("active_disclosure", "applications", "review_litigation")},
+                         "documents": [doc]})
+    copies = {"sites": [{"name": "bench", "agency": "", "region": "", "start_url": "http://127.0.0.1/", "cms": "trs",
+                         "last_crawled": "2025-01-20T00:00:00Z", "status": "ok", "status_detail": ""}],
+              "fetches": [], "documents": documents, "crawl_runs": []}
+    return reports, copies
+
+
+def trigram_index(path: Path) -> float:
+    db = sqlite3.connect(path)
+    start = time.perf_counter()
+    db.execute('CREATE VIRTUAL TABLE reports_trigram USING fts5(title, text, content="reports", content_rowid="id",'
+               " tokenize='trigram')")
+    db.execute("INSERT INTO reports_trigram (reports_trigram) VALUES ('rebuild')")
+    db.commit()
+    took = time.perf_counter() - start
+    db.close()
+    return took
+
+
+def serve(data: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
+            return process, base
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("datasette did not start")
+
+
+def timed(url: str) -> tuple[float, dict]:
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        body = json.loads(response.read())
+    return (time.perf_counter() - start) * 1000, body
+
+
+def percentiles(times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"p50 {statistics.median(ordered):7.1f} ms  p95 {p95:7.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=10, help="queries per length (at most 10)")
+    args = parser.parse_args()
+    (ROOT / ".bench").mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="archive-", dir=ROOT / ".bench"))
+    try:
+        start = time.perf_counter()
+        reports, copies = generate(args.reports)
+        print(f"generated {len(reports)} reports in {time.perf_counter() - start:.1f} s "
+              f"(mean text {sum(len(r['text']) for r in reports) / len(reports):.0f} characters)")
+        start = time.perf_counter()
+        write_archive(tmp / "archive.db", reports, copies, "bench")
+        took = time.perf_counter() - start
+        print(f"build (extraction excluded): {len(reports)} reports in {took:.1f} s = {len(reports) / took:.0f} reports/s "
+              f"(target ≥ 200); archive {(tmp / 'archive.db').stat().st_size / 2**20:.0f} MiB")
+        del reports
+        tri = trigram_index(tmp / "archive.db")
+        print(f"baseline trigram index over the same texts: {tri:.1f} s")
+        process, base = serve(tmp)
+        try:
+            print(f"search through Datasette ({base}), {args.queries} queries per length, each run twice (the second timed):")
+            worst = 0.0
+            for length, queries in QUERIES.items():
+                ours, ranked, baseline, hits = [], [], [], []
+                for q in queries[: args.queries]:
+                    quoted = urllib.parse.quote(q)
+                    ours_url = f"{base}/archive/reports.json?_search={quoted}&_nofacet=1&_size=20&_col=title"
+                    ranked_url = f"{base}/archive/search.json?q={quoted}&_shape=array"
+                    if length >= 3:
+                        tri_url = (f"{base}/archive/reports.json?_fts_table=reports_trigram&_fts_pk=id&_searchmode=raw"
+                                   f"&_search={urllib.parse.quote(chr(34) + q + chr(34))}&_nofacet=1&_size=20&_col=title")
+                    else:
+                        tri_url = f"{base}/archive/reports.json?text__contains={quoted}&_nofacet=1&_size=20&_col=title"
+                    for url, bucket in ((ours_url, ours), (ranked_url, ranked), (tri_url, baseline)):
+                        timed(url)
+                        ms, body = timed(url)
+                        bucket.append(ms)
+                        if bucket is ours:
+                            hits.append(body.get("filtered_table_rows_count"))
+                worst = max(worst, sorted(ours)[min(len(ours) - 1, int(round(0.95 * (len(ours) - 1))))])
+                print(f"  {length} characters (matches {min(h or 0 for h in hits)}–{max(h or 0 for h in hits)}):")
+                print(f"    per-character FTS, table search   {percentiles(ours)}")
+                print(f"    per-character FTS, ranked page    {percentiles(ranked)}")
+                base_name = "trigram FTS" if length >= 3 else "LIKE scan (trigram cannot)"
+                print(f"    baseline {base_name:27}{percentiles(baseline)}  ratio p50 "
+                      f"{statistics.median(baseline) / statistics.median(ours):.1f}×")
+            print(f"worst table-search p95: {worst:.0f} ms (target ≤ 300: {'met' if worst <= 300 else 'MISSED'})")
+        finally:
+            process.terminate()
+            process.wait()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
