@@ -179,14 +179,16 @@ REPORT_COLUMNS = {
     "id": int, "report_key": str, "version": int, "is_latest": int, "url": str, "agency": str, "province": str,
     "city": str, "county": str, "year": int, "title": str, "published": str, "table_format": str,
     "tables_as_images": int, "source_sha256": str, "attachment_sha256s": str, "checks_failed": int,
-    "first_seen": str, "last_seen": str, "on_portal": int, "site": str, "warnings": str, "text": str,
+    "first_seen": str, "last_seen": str, "on_portal": int, "site": str, "warnings": str, "search_id": int,
+    "text": str,
 }
 
 
 def report_row(report: dict) -> dict:
     row = {k: report.get(k) for k in REPORT_COLUMNS}
     row.update(is_latest=int(report["is_latest"]), tables_as_images=int(report["tables_as_images"]),
-               checks_failed=_failed(report), warnings=json.dumps(report["warnings"], ensure_ascii=False))
+               checks_failed=_failed(report), warnings=json.dumps(report["warnings"], ensure_ascii=False),
+               search_id=report["id"])
     return row
 
 
@@ -197,7 +199,7 @@ def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]]
     db.conn.execute("PRAGMA journal_mode=OFF")
     db.conn.execute("PRAGMA synchronous=OFF")
     _create(db)
-    with db.conn:
+    with search.cutting([(r["id"], r["title"], r["text"]) for r in reports]) as bodies, db.conn:
         for name, rows in copies.items():
             db[name].insert_all(rows, batch_size=1000)
         db["reports"].insert_all((report_row(r) for r in reports), batch_size=500)
@@ -207,7 +209,7 @@ def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]]
         db["report_files"].insert_all(({"report_id": r["id"], "role": d.role, "url": d.url, "file_name": d.file_name,
                                         "sha256": d.sha256, "media_type": d.media_type}
                                        for r in reports for d in r["documents"]), batch_size=5000)
-        search.index(db.conn, ((r["id"], r["title"], r["text"]) for r in reports))
+        search.index(db.conn, bodies)
         db["_build"].insert_all([{"key": "fingerprint", "value": stamp}, {"key": "extractor", "value": extractor_version()}])
     _index(db)
     db.conn.execute("ANALYZE")
@@ -240,7 +242,7 @@ def _create(db: sqlite_utils.Database) -> None:
 
 
 def _index(db: sqlite_utils.Database) -> None:
-    for table, columns in (("reports", ["report_key"]), ("reports", ["agency", "year"]), ("reports", ["year"]),
+    for table, columns in (("reports", ["search_id", "is_latest", "year", "title"]), ("reports", ["report_key"]), ("reports", ["agency", "year"]), ("reports", ["year"]),
                            ("reports", ["province", "city"]), ("reports", ["is_latest"]),
                            ("active_disclosure", ["report_id"]), ("applications", ["report_id"]),
                            ("applications", ["row_code", "applicant"]), ("review_litigation", ["report_id"]),

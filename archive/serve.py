@@ -11,7 +11,7 @@ TEMPLATES = Path(__file__).resolve().parent / "site" / "templates"
 SETTINGS = {
     "suggest_facets": "off",        # suggestions run a query per column on every page: too slow on a big archive
     "sql_time_limit_ms": "3000",
-    "facet_time_limit_ms": "1000",
+    "facet_time_limit_ms": "500",
     "default_page_size": "50",
     "truncate_cells_html": "300",
     "allow_download": "on",

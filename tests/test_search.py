@@ -10,22 +10,37 @@ from archive import search
 QUERIES = ["复议", "公开", "行政诉讼", "依申请公开", "健康委", "县", "政府信息公开工作年度报告"]
 
 
-def test_tokens_cut_every_chinese_character_and_keep_latin_words():
-    assert search.tokens("健康委PDF文件2024年") == "健 康 委 PDF 文 件 2 0 2 4 年"
-    assert search.match_expression("健康委") == '"健 康 委"'
-    assert search.match_expression('行政 "复议 申请"') == '"行 政" AND "复 议 申 请"'
+def test_index_documents_hold_every_short_substring_once():
+    body = set(search.document("健康委", "PDF文件，2024年").split())
+    assert {"健", "健康", "康委", "健康委", "pdf", "文件", "2024", "024年"} <= body
+    assert "委p" not in body and "件，2" not in body and "，" not in body, "punctuation and lines break runs"
+    assert "2024年" not in body, "at most GRAM characters"
+
+
+def test_queries_become_pieces_all_required():
+    assert search.match_expression("健康委") == '"健康委"'
+    assert search.match_expression("依申请公开") == '"依申请公" AND "申请公开"'
+    assert search.match_expression('行政 "复议，申请"') == '"行政" AND "复议" AND "申请"'
     assert search.match_expression("（）*") == '""', "nothing searchable matches nothing instead of failing"
 
 
 def test_substrings_found_in_a_real_index_and_nothing_else():
     db = sqlite3.connect(":memory:")
     db.execute(search.CREATE)
-    texts = {1: "市卫生健康委员会收到行政复议申请2件", 2: "县人民政府依申请公开12件", 3: "行政诉讼0件；复印件"}
-    search.index(db, [(i, "", t) for i, t in texts.items()])
-    for query in ["健康委", "复议", "复", "诉讼", "依申请公开", "12", "政"]:
+    texts = {1: "市卫生健康委员会收到行政复议申请2件", 2: "县人民政府依申请公开12件", 3: "行政诉讼0件；复印件",
+             4: "依申请公示，申请公开"}
+    with search.cutting([(i, "", t) for i, t in texts.items()]) as bodies:
+        search.index(db, bodies)
+    for query in ["健康委", "复议", "复", "诉讼", "12", "政", "卫生健康委员会"]:
         found = {r for (r,) in db.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
                                           (search.match_expression(query),))}
         assert found == {i for i, t in texts.items() if query in t}, query
+    # Longer than GRAM: every piece is required, so nothing containing it is missed; a text holding the
+    # pieces apart (4) is also found, and `contains` (which the ranked page applies) drops it.
+    found = {r for (r,) in db.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
+                                      (search.match_expression("依申请公开"),))}
+    assert found == {2, 4}
+    assert [i for i in found if search.contains("", texts[i], "依申请公开")] == [2]
 
 
 def _expected(data, query):
@@ -54,3 +69,11 @@ def test_ranked_search_page_marks_the_match(site, demo_archive):
     latest = _expected(demo_archive["data"], "健康委")
     assert {r["report"] for r in rows} <= latest and rows
     assert all("⟦健康委⟧" in r["snippet"] for r in rows)
+
+
+def test_ranked_search_is_exact_for_long_queries(site, demo_archive):
+    query = "政府信息公开工作年度报告"
+    rows = site.json(f"/archive/search.json?q={quote(query)}&_shape=array&_size=max")
+    assert {r["report"] for r in rows} == _expected(demo_archive["data"], query)
+    titles = [query in r["title"] for r in rows]
+    assert titles == sorted(titles, reverse=True), "title matches first"

@@ -19,7 +19,7 @@ COLUMNS = {
         "attachment_sha256s": "其他文件 sha256s of the report's other files (JSON)",
         "checks_failed": "未通过的检查数 Number of failed checks", "first_seen": "首次抓取 First crawled",
         "last_seen": "最近抓取 Last seen on the portal", "on_portal": "仍在原网站 0 when its portal no longer lists it",
-        "site": "网站 Site in the registry", "warnings": "提取提示 Extraction warnings (JSON)",
+        "site": "网站 Site in the registry", "search_id": "检索键 The id again, under a covering index the search uses", "warnings": "提取提示 Extraction warnings (JSON)",
         "text": "全文 Full text (shown as text)",
     },
     "applications": {"row_code": "行号 Row of table 3 (1, 2, 3.1 … 3.7, 4)", "row_label": "行名 Row label as printed",
@@ -34,11 +34,16 @@ COLUMNS = {
 QUERIES = {
     "search": {
         "title": "全文检索 Full-text search (ranked)",
-        "description": "Any Chinese substring, one character and up; several words must all occur. 最新版本的报告。",
+        "description": ("Any Chinese substring, one character and up; several words must all occur. Latest versions; "
+                        "reports naming the words in their title first, then the newest years. 最新版本的报告。"),
         "sql": ("SELECT r.id AS report, r.title, r.agency, r.year, nianbao_snippet(r.text, :q) AS snippet\n"
-                "FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid\n"
-                "WHERE reports_fts MATCH nianbao_match(:q) AND r.is_latest = 1\n"
-                "ORDER BY bm25(reports_fts, 5.0, 1.0) LIMIT 100"),
+                "FROM (SELECT search_id AS id, year, instr(title, :q) > 0 AS in_title FROM reports\n"
+                "      WHERE is_latest = 1 AND search_id IN\n"
+                "        (SELECT rowid FROM reports_fts WHERE reports_fts MATCH nianbao_match(:q))\n"
+                "      ORDER BY in_title DESC, year DESC, id DESC LIMIT 300) AS best\n"
+                "JOIN reports r ON r.id = best.id\n"
+                "WHERE nianbao_contains(r.title, r.text, :q)\n"
+                "ORDER BY best.in_title DESC, best.year DESC, best.id DESC LIMIT 100"),
     },
     "disagreeing_reports": {
         "title": "数字不符的报告 Reports whose numbers disagree",
@@ -94,8 +99,7 @@ def metadata(data_dir: str) -> dict:
                 "reports": {
                     "title": "报告 Reports (every version)",
                     "description": "One row per version of an annual report; is_latest = 1 for the current one.",
-                    "fts_table": "reports_fts", "fts_pk": "id", "label_column": "title",
-                    "sort_desc": "year",
+                    "fts_table": "reports_fts", "fts_pk": "search_id", "label_column": "title",
                     "facets": ["year", "province", "city", "agency", "table_format", "checks_failed"],
                     "columns": COLUMNS["reports"],
                 },

@@ -2,7 +2,8 @@
 
 - `escape_fts` is replaced (registered after Datasette's own, hence `trylast`) by the per-character
   query of archive/search.py, so the table search box and `?_search=` find any Chinese substring.
-- `nianbao_match(q)` and `nianbao_snippet(text, q)` serve the ranked search canned query; a snippet marks
+- `nianbao_match(q)`, `nianbao_contains(title, text, q)` and `nianbao_snippet(text, q)` serve the ranked
+  search canned query (exact at any length: it checks the text); a snippet marks
   matches with ⟦ ⟧, which the HTML view turns into <mark> after escaping.
 - `/report/<id>`: the three tables laid out as printed, the checks, the source link, the archived
   files and the other versions. `/charts`: applications and outcomes over the years, as inline SVG.
@@ -37,6 +38,7 @@ def prepare_connection(conn):
     conn.create_function("escape_fts", 1, search.match_expression, deterministic=True)
     conn.create_function("nianbao_match", 1, search.match_expression, deterministic=True)
     conn.create_function("nianbao_snippet", 2, snippet, deterministic=True)
+    conn.create_function("nianbao_contains", 3, search.contains, deterministic=True)
 
 
 @hookimpl
