@@ -204,8 +204,8 @@ def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]]
             db[name].insert_all(rows, batch_size=1000)
         db["reports"].insert_all((report_row(r) for r in reports), batch_size=500)
         for name, rows in tables.ROWS.items():
-            db[name].insert_all((row for r in reports for row in rows(r["id"], r["tables"].get(name))), batch_size=5000)
-        db["checks"].insert_all((row for r in reports for row in tables.checks(r["id"], r["checks"])), batch_size=5000)
+            tables.insert(db.conn, name, (row for r in reports for row in rows(r["id"], r["tables"].get(name))))
+        tables.insert(db.conn, "checks", (row for r in reports for row in tables.checks(r["id"], r["checks"])))
         db["report_files"].insert_all(({"report_id": r["id"], "role": d.role, "url": d.url, "file_name": d.file_name,
                                         "sha256": d.sha256, "media_type": d.media_type}
                                        for r in reports for d in r["documents"]), batch_size=5000)

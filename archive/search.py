@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import re
 
 GRAM = 4
@@ -49,10 +50,10 @@ def document(title: str | None, text: str | None) -> str:
 
 @contextlib.contextmanager
 def cutting(rows):
-    """(report id, title, text) rows cut into index documents by a second process, starting now, so the
-    cutting (pure Python, as slow as the insert) overlaps whatever the caller writes meanwhile. Yields
-    the (id, body) iterator for `index`."""
-    with multiprocessing.get_context("fork").Pool(1) as pool:
+    """(report id, title, text) rows cut into index documents by worker processes (one per core), starting
+    now, so the cutting (pure Python, slower than the insert) overlaps whatever the caller writes
+    meanwhile. Yields the (id, body) iterator, in order, for `index`."""
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
         yield pool.imap(_document, rows, chunksize=64)
 
 

@@ -167,8 +167,8 @@ def main() -> None:
                             hits.append(body.get("filtered_table_rows_count"))
                 worst = max(worst, sorted(ours)[min(len(ours) - 1, int(round(0.95 * (len(ours) - 1))))])
                 print(f"  {length} characters (matches {min(h or 0 for h in hits)}–{max(h or 0 for h in hits)}):")
-                print(f"    per-character FTS, table search   {percentiles(ours)}")
-                print(f"    per-character FTS, ranked page    {percentiles(ranked)}")
+                print(f"    substring index, table search   {percentiles(ours)}")
+                print(f"    substring index, ranked page    {percentiles(ranked)}")
                 base_name = "trigram FTS" if length >= 3 else "LIKE scan (trigram cannot)"
                 print(f"    baseline {base_name:27}{percentiles(baseline)}  ratio p50 "
                       f"{statistics.median(baseline) / statistics.median(ours):.1f}×")
