@@ -111,7 +111,7 @@ def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None
 
 
 def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
-    for stale in data.glob(f".{ARCHIVE}.*.tmp"):  # left by a build that was killed
+    for stale in [*data.glob(f".{ARCHIVE}.*.tmp"), *data.glob(".search-*.db")]:  # left by a killed build
         stale.unlink()
     try:
         target = data / ARCHIVE
@@ -179,8 +179,8 @@ REPORT_COLUMNS = {
     "id": int, "report_key": str, "version": int, "is_latest": int, "url": str, "agency": str, "province": str,
     "city": str, "county": str, "year": int, "title": str, "published": str, "table_format": str,
     "tables_as_images": int, "source_sha256": str, "attachment_sha256s": str, "checks_failed": int,
-    "first_seen": str, "last_seen": str, "on_portal": int, "site": str, "warnings": str, "search_id": int,
-    "text": str,
+    "first_seen": str, "last_seen": str, "on_portal": int, "site": str, "warnings": str, "failed_rules": str,
+    "search_id": int, "text": str,
 }
 
 
@@ -188,7 +188,8 @@ def report_row(report: dict) -> dict:
     row = {k: report.get(k) for k in REPORT_COLUMNS}
     row.update(is_latest=int(report["is_latest"]), tables_as_images=int(report["tables_as_images"]),
                checks_failed=_failed(report), warnings=json.dumps(report["warnings"], ensure_ascii=False),
-               search_id=report["id"])
+               search_id=report["id"],
+               failed_rules=json.dumps(sorted({c["rule"] for c in report["checks"] if c.get("ok") is False})))
     return row
 
 
@@ -199,19 +200,21 @@ def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]]
     db.conn.execute("PRAGMA journal_mode=OFF")
     db.conn.execute("PRAGMA synchronous=OFF")
     _create(db)
-    with search.cutting([(r["id"], r["title"], r["text"]) for r in reports]) as bodies, db.conn:
-        for name, rows in copies.items():
-            db[name].insert_all(rows, batch_size=1000)
-        db["reports"].insert_all((report_row(r) for r in reports), batch_size=500)
-        for name, rows in tables.ROWS.items():
-            tables.insert(db.conn, name, (row for r in reports for row in rows(r["id"], r["tables"].get(name))))
-        tables.insert(db.conn, "checks", (row for r in reports for row in tables.checks(r["id"], r["checks"])))
-        db["report_files"].insert_all(({"report_id": r["id"], "role": d.role, "url": d.url, "file_name": d.file_name,
-                                        "sha256": d.sha256, "media_type": d.media_type}
-                                       for r in reports for d in r["documents"]), batch_size=5000)
-        search.index(db.conn, bodies)
-        db["_build"].insert_all([{"key": "fingerprint", "value": stamp}, {"key": "extractor", "value": extractor_version()}])
-    _index(db)
+    with search.building([(r["id"], r["title"], r["text"]) for r in reports], path.parent) as copy_index:
+        with db.conn:
+            for name, rows in copies.items():
+                db[name].insert_all(rows, batch_size=1000)
+            db["reports"].insert_all((report_row(r) for r in reports), batch_size=500)
+            for name, rows in tables.ROWS.items():
+                tables.insert(db.conn, name, (row for r in reports for row in rows(r["id"], r["tables"].get(name))))
+            tables.insert(db.conn, "checks", (row for r in reports for row in tables.checks(r["id"], r["checks"])))
+            db["report_files"].insert_all(({"report_id": r["id"], "role": d.role, "url": d.url,
+                                            "file_name": d.file_name, "sha256": d.sha256, "media_type": d.media_type}
+                                           for r in reports for d in r["documents"]), batch_size=5000)
+            db["_build"].insert_all([{"key": "fingerprint", "value": stamp},
+                                     {"key": "extractor", "value": extractor_version()}])
+        _index(db)  # while the search index is still being built
+        copy_index(db.conn)
     db.conn.execute("ANALYZE")
     db.close()
 
@@ -238,7 +241,6 @@ def _create(db: sqlite_utils.Database) -> None:
     db["report_files"].create({"report_id": int, "role": str, "url": str, "file_name": str, "sha256": str,
                                "media_type": str}, foreign_keys=[("report_id", "reports", "id")])
     db["_build"].create({"key": str, "value": str}, pk="key")
-    db.conn.execute(search.CREATE)
 
 
 def _index(db: sqlite_utils.Database) -> None:

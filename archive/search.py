@@ -23,6 +23,8 @@ import contextlib
 import multiprocessing
 import os
 import re
+import sqlite3
+from pathlib import Path
 
 GRAM = 4
 FTS_TABLE = "reports_fts"
@@ -48,17 +50,60 @@ def document(title: str | None, text: str | None) -> str:
     return grams(f"{title or ''}\n{text or ''}")
 
 
+SHADOW_TABLES = ("data", "idx", "config")  # a contentless detail=none columnsize=0 table's own tables
+
+
 @contextlib.contextmanager
-def cutting(rows):
-    """(report id, title, text) rows cut into index documents by worker processes (one per core), starting
-    now, so the cutting (pure Python, slower than the insert) overlaps whatever the caller writes
-    meanwhile. Yields the (id, body) iterator, in order, for `index`."""
-    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
-        yield pool.imap(_document, rows, chunksize=64)
+def building(rows, folder: Path):
+    """Build the index of (report id, title, text) rows in a process of its own, into a file of its own,
+    starting now: FTS5 inserts into one table one at a time, and this way the index grows while the
+    caller writes everything else. Cutting the substrings (pure Python) runs in a pool beside it.
+    Yields a function that waits for the index and copies it into the caller's database (which must not
+    have the FTS table yet, and should be closed and reopened before it is searched)."""
+    path = folder / f".search-{os.getpid()}.db"
+    path.unlink(missing_ok=True)
+    context = multiprocessing.get_context("fork")
+    builder = context.Process(target=_build_file, args=(rows, path))
+    builder.start()
+
+    def copy_into(db) -> None:
+        """Create the FTS table here and fill its tables from the built file: FTS5 keeps its index in
+        ordinary tables, and a table created empty, with nothing pending, takes them whole."""
+        builder.join()
+        if builder.exitcode != 0:
+            raise RuntimeError(f"the search index could not be built (exit {builder.exitcode})")
+        db.commit()
+        db.execute("ATTACH DATABASE ? AS search", (str(path),))
+        db.execute(CREATE)
+        db.commit()
+        for name in SHADOW_TABLES:
+            db.execute(f"DELETE FROM main.[{FTS_TABLE}_{name}]")
+            db.execute(f"INSERT INTO main.[{FTS_TABLE}_{name}] SELECT * FROM search.[{FTS_TABLE}_{name}]")
+        db.commit()
+        db.execute("DETACH DATABASE search")
+
+    try:
+        yield copy_into
+    finally:
+        if builder.is_alive():
+            builder.kill()
+        path.unlink(missing_ok=True)
 
 
-def index(db, bodies) -> None:
-    db.executemany(f"INSERT INTO [{FTS_TABLE}] (rowid, body) VALUES (?, ?)", bodies)
+def _build_file(rows, path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute(CREATE)
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool, db:
+        db.executemany(f"INSERT INTO [{FTS_TABLE}] (rowid, body) VALUES (?, ?)",
+                       pool.imap(_document, rows, chunksize=64))
+    db.close()
+
+
+def index(db, rows) -> None:
+    """Index (report id, title, text) rows directly (small archives, tests)."""
+    db.executemany(f"INSERT INTO [{FTS_TABLE}] (rowid, body) VALUES (?, ?)", map(_document, rows))
 
 
 def _document(row: tuple) -> tuple[int, str]:

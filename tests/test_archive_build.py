@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from archive.merge import values
 from crawler.demo_portal import DemoPortal

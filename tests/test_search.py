@@ -29,8 +29,7 @@ def test_substrings_found_in_a_real_index_and_nothing_else():
     db.execute(search.CREATE)
     texts = {1: "市卫生健康委员会收到行政复议申请2件", 2: "县人民政府依申请公开12件", 3: "行政诉讼0件；复印件",
              4: "依申请公示，申请公开"}
-    with search.cutting([(i, "", t) for i, t in texts.items()]) as bodies:
-        search.index(db, bodies)
+    search.index(db, [(i, "", t) for i, t in texts.items()])
     for query in ["健康委", "复议", "复", "诉讼", "12", "政", "卫生健康委员会"]:
         found = {r for (r,) in db.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?",
                                           (search.match_expression(query),))}
@@ -77,3 +76,22 @@ def test_ranked_search_is_exact_for_long_queries(site, demo_archive):
     assert {r["report"] for r in rows} == _expected(demo_archive["data"], query)
     titles = [query in r["title"] for r in rows]
     assert titles == sorted(titles, reverse=True), "title matches first"
+
+
+def test_index_built_in_its_own_process_is_whole(tmp_path):
+    """The build makes the index in a file of its own and copies FTS5's tables in: the copy must be a
+    working, consistent index."""
+    from archive.build import write_archive
+
+    reports = [{"id": i, "title": f"示例{i}局{2020 + i % 5}年政府信息公开工作年度报告", "text": f"收到行政复议申请{i}件"}
+               for i in range(1, 301)]
+    path = tmp_path / "a.db"
+    write_archive(path, [dict(r, report_key=str(r["id"]), version=1, is_latest=True, tables_as_images=False,
+                              warnings=[], checks=[], tables={}, documents=[]) for r in reports], {})
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO reports_fts(reports_fts, rank) VALUES ('integrity-check', 0)")
+    for query, expected in (("复议", 300), ("申请12件", 1), ("示例7局", 1), ("2024年", 60)):
+        found = db.execute("SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH ?",
+                           (search.match_expression(query),)).fetchone()[0]
+        assert found == expected, query
+    assert not list(tmp_path.glob(".search-*")), "the index's own file is removed"

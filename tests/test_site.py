@@ -1,6 +1,5 @@
 """Issue 4, the site: metadata, facets, the report page, canned queries, charts, the Atom feed, the
 archived originals, read-only; acceptance 3 (a real headless Chromium) and 4 (portal markup shows as text)."""
-import json
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -27,7 +26,10 @@ def test_metadata_in_chinese_and_english_and_facets(site):
     page = site.json("/archive/reports.json?_facet=province&is_latest=1")
     provinces = {f["value"] for f in page["facet_results"]["province"]["results"]}
     assert {"福建省", "江苏省", "湖北省", "广东省", "浙江省", "四川省"} <= provinces
-    assert set(page["facet_results"]) >= {"year", "province", "city", "agency", "table_format", "checks_failed"}
+    assert set(page["facet_results"]) >= {"year", "province", "city", "agency", "table_format", "checks_failed",
+                                          "failed_rules"}
+    rules = {f["value"] for f in page["facet_results"]["failed_rules"]["results"]}
+    assert "sources.agree" in rules
 
 
 def test_report_page_shows_tables_checks_sources_and_versions(site, demo_archive):
