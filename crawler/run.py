@@ -36,7 +36,6 @@ def site_settings(site: Site, polite: bool = True) -> dict:
 def process_settings() -> dict:
     names = [n for n in dir(defaults) if n.isupper()]
     settings = {n: getattr(defaults, n) for n in names}
-    settings["DOWNLOADER_MIDDLEWARES"] = {"crawler.fetchlog.FetchLog": 50}
     settings["LOG_LEVEL"] = "WARNING"
     settings["LOG_INSTALL_ROOT_HANDLER"] = True
     return settings

@@ -100,6 +100,51 @@ def _serve(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    from pathlib import Path
+
+    from archive.serve import ServeError, serve
+    from nianbao import pipeline
+
+    data = Path(args.data)
+    portal = None
+    if args.sites:
+        sites = Path(args.sites)
+        if not sites.is_file():
+            print(f"nianbao: no such sites file: {sites}", file=sys.stderr)
+            return 2
+    else:
+        portal, sites = pipeline.start_demo(data)
+        print(f"no --sites given: crawling the embedded demo portal at {portal.base_url}")
+    try:
+        pipeline.crawl_and_build(sites, data)
+    except pipeline.Busy as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+    print(f"open http://{args.host}:{args.port}/ to browse the archive (Ctrl-C to stop)", flush=True)
+    try:
+        serve(data, args.host, args.port)
+    except ServeError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if portal:
+            portal.stop()
+    return 0
+
+
+def _schedule(args) -> int:
+    from pathlib import Path
+
+    from nianbao import schedule
+
+    try:
+        return schedule.run(args.cron, Path(args.sites), Path(args.data), args.runs)
+    except schedule.ScheduleError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+
+
 def _demo_portal(args) -> int:
     from crawler.demo_portal import DemoPortal
 
@@ -148,6 +193,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
     p.set_defaults(run=_serve)
+    p = commands.add_parser("run", help="crawl, build and serve in one command (the demo portal without --sites)",
+                            epilog="example: nianbao run   (then open http://127.0.0.1:8001/)")
+    p.add_argument("--sites", help="site registry (YAML); default: the embedded demo portal, no network needed")
+    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.set_defaults(run=_run)
+    p = commands.add_parser("schedule", help="crawl and build on a cron schedule, in the foreground",
+                            epilog='example: nianbao schedule --cron "0 6 * 1-4 *" --sites sites.yaml  '
+                                   "(6:00 every day, January to April); six fields start with seconds")
+    p.add_argument("--cron", required=True, help='cron expression: "m h dom mon dow", or "s m h dom mon dow"')
+    p.add_argument("--sites", default="sites.yaml", help="site registry (YAML), default sites.yaml")
+    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--runs", type=int, help="stop after this many runs (default: run until stopped)")
+    p.set_defaults(run=_schedule)
     p = commands.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

@@ -1,0 +1,73 @@
+"""`nianbao run` and `nianbao schedule`: crawl, then build, one run at a time per data directory.
+
+The crawl runs in a child process (Twisted's reactor starts once per process, and a schedule crawls
+many times); the build runs here. A lock file in the data directory keeps two runs, from this process
+or any other, from overlapping: a run that finds it taken is skipped and says so.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEMO_PORT = 8765
+
+
+class Busy(Exception):
+    """Another run holds the data directory."""
+
+
+@contextlib.contextmanager
+def exclusive(data: Path):
+    data.mkdir(parents=True, exist_ok=True)
+    with open(data / ".run.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"another run is using {data}; this one is skipped") from None
+        yield
+
+
+def crawl(sites: Path, data: Path, log=print) -> int:
+    """The crawl as a child process; its lines are passed on as they come."""
+    process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(data)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in process.stdout:
+        log(line.rstrip())
+    return process.wait()
+
+
+def crawl_and_build(sites: Path, data: Path, log=print) -> dict:
+    from archive.build import build
+
+    with exclusive(data):
+        started = time.time()
+        code = crawl(sites, data, log)
+        if code != 0:
+            log(f"the crawl ended with exit code {code}; building what was kept")
+        summary = build(data)
+        if summary["unchanged"]:
+            log(f"{summary['archive']}: up to date")
+        else:
+            log(f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
+                f"{summary['extracted']} documents extracted, {summary['unreadable']} unreadable")
+        summary["seconds"] = round(time.time() - started, 1)
+        summary["crawl_exit"] = code
+        return summary
+
+
+def start_demo(data: Path, port: int = DEMO_PORT):
+    """The embedded demo portal on a fixed port when free (so the archive's URLs stay the same from run to
+    run), else any; returns the portal and its sites registry."""
+    from crawler.demo_portal import DemoPortal
+
+    for candidate in (port, 0):
+        try:
+            portal = DemoPortal(port=candidate, work_dir=data / "demo-portal").start()
+            break
+        except OSError:
+            continue
+    return portal, portal.write_sites(data / "demo-sites.yaml")
