@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import re
 import sqlite3
+import threading
 from pathlib import Path
 
 GRAM = 4
@@ -55,49 +56,57 @@ SHADOW_TABLES = ("data", "idx", "config")  # a contentless detail=none columnsiz
 
 @contextlib.contextmanager
 def building(rows, folder: Path):
-    """Build the index of (report id, title, text) rows in a process of its own, into a file of its own,
-    starting now: FTS5 inserts into one table one at a time, and this way the index grows while the
-    caller writes everything else. Cutting the substrings (pure Python) runs in a pool beside it.
-    Yields a function that waits for the index and copies it into the caller's database (which must not
-    have the FTS table yet, and should be closed and reopened before it is searched)."""
-    path = folder / f".search-{os.getpid()}.db"
+    """Build the index of (report id, title, text) rows in a file of its own, in a thread, starting now:
+    FTS5 inserts into one table one at a time (and SQLite lets go of the GIL while it works), so the
+    index grows while the caller writes everything else; the substrings (pure Python) are cut by a pool
+    of processes beside it. Yields a function that waits for the index and copies it into the caller's
+    database (which must not have the FTS table yet, and should be reopened before it is searched)."""
+    path = folder / f".search-{os.getpid()}-{threading.get_ident()}.db"
     path.unlink(missing_ok=True)
-    context = multiprocessing.get_context("fork")
-    builder = context.Process(target=_build_file, args=(rows, path))
-    builder.start()
+    failures: list[BaseException] = []
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        bodies = pool.imap(_document, rows, chunksize=64)
 
-    def copy_into(db) -> None:
-        """Create the FTS table here and fill its tables from the built file: FTS5 keeps its index in
-        ordinary tables, and a table created empty, with nothing pending, takes them whole."""
-        builder.join()
-        if builder.exitcode != 0:
-            raise RuntimeError(f"the search index could not be built (exit {builder.exitcode})")
-        db.commit()
-        db.execute("ATTACH DATABASE ? AS search", (str(path),))
-        db.execute(CREATE)
-        db.commit()
-        for name in SHADOW_TABLES:
-            db.execute(f"DELETE FROM main.[{FTS_TABLE}_{name}]")
-            db.execute(f"INSERT INTO main.[{FTS_TABLE}_{name}] SELECT * FROM search.[{FTS_TABLE}_{name}]")
-        db.commit()
-        db.execute("DETACH DATABASE search")
+        def work() -> None:
+            try:
+                _build_file(bodies, path)
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting caller
+                failures.append(e)
 
-    try:
-        yield copy_into
-    finally:
-        if builder.is_alive():
-            builder.kill()
-        path.unlink(missing_ok=True)
+        builder = threading.Thread(target=work, name="search-index", daemon=True)
+        builder.start()
+
+        def copy_into(db) -> None:
+            """FTS5 keeps its index in ordinary tables: a table created empty, with nothing pending,
+            takes them whole."""
+            builder.join()
+            if failures:
+                raise RuntimeError(f"the search index could not be built: {failures[0]}")
+            db.commit()
+            db.execute("ATTACH DATABASE ? AS search", (str(path),))
+            db.execute(CREATE)
+            db.commit()
+            for name in SHADOW_TABLES:
+                db.execute(f"DELETE FROM main.[{FTS_TABLE}_{name}]")
+                db.execute(f"INSERT INTO main.[{FTS_TABLE}_{name}] SELECT * FROM search.[{FTS_TABLE}_{name}]")
+            db.commit()
+            db.execute("DETACH DATABASE search")
+
+        try:
+            yield copy_into
+        finally:
+            pool.terminate()
+            builder.join(timeout=60)
+            path.unlink(missing_ok=True)
 
 
-def _build_file(rows, path: Path) -> None:
-    db = sqlite3.connect(path)
+def _build_file(bodies, path: Path) -> None:
+    db = sqlite3.connect(path, check_same_thread=False)
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
     db.execute(CREATE)
-    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool, db:
-        db.executemany(f"INSERT INTO [{FTS_TABLE}] (rowid, body) VALUES (?, ?)",
-                       pool.imap(_document, rows, chunksize=64))
+    with db:
+        db.executemany(f"INSERT INTO [{FTS_TABLE}] (rowid, body) VALUES (?, ?)", bodies)
     db.close()
 
 

@@ -50,6 +50,8 @@ def run(expression: str, sites: Path, data: Path, runs: int | None = None) -> in
             print(f"[{datetime.now().isoformat(timespec='seconds')}] run ends after {summary['seconds']} s", flush=True)
         except pipeline.Busy as e:
             print(f"[{stamp}] {e}", flush=True)
+        except Exception as e:  # noqa: BLE001 - a failed run is reported; the schedule goes on
+            print(f"[{stamp}] run failed: {type(e).__name__}: {e}", flush=True)
         with lock:
             done.append(stamp)
             if runs and len(done) >= runs:
