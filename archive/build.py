@@ -122,9 +122,7 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
         versions = report_versions(load_documents(crawl, data))
         cache = Cache(data / "extracted.db")
         try:
-            jobs = jobs_for(versions)
-            before = len({j.key for j in jobs if cache.get(j.key) is None})
-            extracted = extract_all(jobs, cache, workers, progress)
+            extracted, read = extract_all(jobs_for(versions), cache, workers, progress)
         finally:
             cache.close()
         sites = {row["name"]: dict(row) for row in crawl.execute("SELECT * FROM sites")}
@@ -145,7 +143,7 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    return {"unchanged": False, "archive": str(target), "extracted": before, "reports": len({r["report_key"] for r in reports}),
+    return {"unchanged": False, "archive": str(target), "extracted": read, "reports": len({r["report_key"] for r in reports}),
             "versions": len(reports), "failed_checks": sum(_failed(r) for r in reports if r["is_latest"]),
             "unreadable": sum("error" in r for r in extracted.values())}
 

@@ -84,8 +84,9 @@ def read(job: Job) -> dict:
         return {"error": f"{type(e).__name__}: {e}"[:300]}
 
 
-def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progress=None) -> dict[str, dict]:
-    """Every job's result by key, reading only those the cache lacks, one process per core."""
+def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progress=None) -> tuple[dict[str, dict], int]:
+    """Every job's result by key, reading only those the cache lacks, one process per core; and how many
+    were read."""
     results, todo = {}, []
     for job in {j.key: j for j in jobs}.values():
         cached = cache.get(job.key)
@@ -96,7 +97,7 @@ def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progr
     if progress:
         progress(0, len(todo))
     if not todo:
-        return results
+        return results, 0
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) == 1:
         done = ((job, read(job)) for job in todo)
@@ -105,7 +106,7 @@ def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progr
             results[job.key] = result
             if progress:
                 progress(i, len(todo))
-        return results
+        return results, len(todo)
     with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
         futures = {pool.submit(read, job): job for job in todo}
         for i, future in enumerate(as_completed(futures), 1):
@@ -119,4 +120,4 @@ def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progr
             results[job.key] = result
             if progress:
                 progress(i, len(todo))
-    return results
+    return results, len(todo)

@@ -50,8 +50,7 @@ def merge(version: Version, extracted: dict[str, dict]) -> dict:
             texts.append(r["text"])
     published = next((r.get("published") for d, r in readable if d is main and r.get("published")), None)
     published = published or next((r.get("published") for _, r in readable if r.get("published")), None)
-    others = sorted({d.sha256 for d in version.documents if d.sha256 != winner_doc.sha256 and d is not main}
-                    | ({main.sha256} if main is not winner_doc else set()))
+    others = sorted({d.sha256 for d in version.documents} - {winner_doc.sha256})
     return {
         "report_key": version.report_key,
         "version": version.version,

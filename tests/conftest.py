@@ -21,6 +21,17 @@ def shared():
     return SHARED
 
 
+def select(path, sql: str, *args) -> list:
+    """Rows of one query on a SQLite file, the connection closed again."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
 def nianbao(*args, timeout=600, check=True):
     """The real command in a subprocess."""
     import subprocess

@@ -2,7 +2,6 @@
 127.0.0.1 by this test process."""
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo_portal import DemoPortal, report_page
+from tests.conftest import select
 
 EXPECTED_REPORTS = {
     "示例市卫生健康委员会|2024", "示例市卫生健康委员会|2023", "平潭综合实验区|2024", "平潭综合实验区|2022",
@@ -34,11 +34,7 @@ def crawl(sites: Path, data: Path, timeout=300) -> subprocess.CompletedProcess:
 
 
 def rows(data: Path, sql: str, *args):
-    db = sqlite3.connect(data / "crawl.db")
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+    return select(data / "crawl.db", sql, *args)
 
 
 @pytest.fixture(scope="module")

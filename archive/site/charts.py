@@ -54,7 +54,3 @@ def outcomes_chart(series: list[dict]) -> Markup:
     bars = [(str(y), [(_group(codes, code), colour, name) for code, name, colour in OUTCOMES]) for y, codes in years.items()]
     legend = " ".join(f'<span style="color:{c}">■</span> {n}' for _, n, c in OUTCOMES)
     return Markup(_frame(bars, "办理结果 Outcomes") + Markup(f'<p class="legend">{legend}</p>'))
-
-
-def agency_chart(series: list[dict]) -> Markup:
-    return outcomes_chart(series)

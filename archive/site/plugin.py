@@ -102,7 +102,7 @@ async def report_page(datasette, request):
         [report["report_key"]])).rows]
     context = {"report": report, "tables": layout.tables(report["table_format"], values), "checks": checks,
                "files": files, "versions": versions, "warnings": json.loads(report["warnings"] or "[]"),
-               "chart": charts.agency_chart(await _series(db, report["agency"]))}
+               "chart": charts.outcomes_chart(await _series(db, report["agency"]))}
     return Response.html(await datasette.render_template("report.html", context, request=request))
 
 
