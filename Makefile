@@ -2,6 +2,7 @@
 # uses (LibreOffice for legacy DOC tables and for generating test PDFs, poppler, a CJK font, Chromium for
 # the site's browser test), create
 # the virtual environment, install the project, then run the main job or the tests.
+# `make run ARGS="--sites my-sites.yaml"` passes options to `nianbao run`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ SHARED ?= ../shared
 .PHONY: run test deps debian venv bench bench-deps clean
 
 run: deps
-	@for f in $(SHARED)/seeds/*.txt; do $(BIN)/nianbao extract --no-text "$$f"; done
+	$(BIN)/nianbao run $(ARGS)
 
 test: deps
 	$(BIN)/python -m pytest

@@ -31,6 +31,8 @@ PUBLIC_COPIES = {  # crawl.db table → columns copied as they are
                 "fetched_at", "site", "run_id", "kind"],
     "documents": ["sha256", "media_type", "size", "path", "first_url", "first_seen"],
     "crawl_runs": ["id", "started", "finished", "sites", "pages", "new_reports", "changed_reports", "errors"],
+    "crawl_run_sites": ["run_id", "site", "status", "detail", "dialect", "pages", "found", "new", "changed",
+                        "failed", "skipped"],
 }
 
 
@@ -70,7 +72,10 @@ def jobs_for(versions) -> list[Job]:
 
 
 def fingerprint(crawl: sqlite3.Connection) -> str:
+    """What the archive is made from: the crawl's rows, the extractor's and this builder's source."""
     digest = hashlib.sha256(extractor_version().encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
     for sql in ("SELECT * FROM report_documents ORDER BY id", "SELECT * FROM sites ORDER BY name",
                 "SELECT * FROM crawl_runs ORDER BY id", "SELECT COUNT(*), MAX(id) FROM fetches"):
         for row in crawl.execute(sql):
@@ -94,7 +99,8 @@ def _previous(path: Path) -> tuple[str | None, dict[tuple, int]]:
 
 
 def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None) -> dict:
-    """Returns a summary: reports, versions, documents extracted, failures; `unchanged` when nothing new."""
+    """Returns a summary: reports, versions, documents extracted, failures; `unchanged` when nothing new.
+    `progress(stage, done, total)` is told each stage ("extracting", then "writing", total None) as it goes."""
     data = Path(data_dir)
     crawl = _crawl_db(data)
     lock = open(data / ".build.lock", "w")
@@ -122,7 +128,8 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
         versions = report_versions(load_documents(crawl, data))
         cache = Cache(data / "extracted.db")
         try:
-            extracted, read = extract_all(jobs_for(versions), cache, workers, progress)
+            extracted, read = extract_all(jobs_for(versions), cache, workers,
+                                          progress and (lambda done, total: progress("extracting", done, total)))
         finally:
             cache.close()
         sites = {row["name"]: dict(row) for row in crawl.execute("SELECT * FROM sites")}
@@ -133,11 +140,14 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
             site = sites.get(report["site"]) or {}
             same_agency = report["agency"] == site.get("agency")
             report.update(region_of(report["agency"], site.get("region") if same_agency else None)._asdict())
+        present = {name for (name,) in crawl.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         copies = {name: [dict(zip(cols, row)) for row in crawl.execute(f"SELECT {', '.join(cols)} FROM {name}")]
-                  for name, cols in PUBLIC_COPIES.items()}
+                  for name, cols in PUBLIC_COPIES.items() if name in present}
     finally:
         crawl.close()
     temporary = target.with_name(f".{ARCHIVE}.{os.getpid()}.tmp")
+    if progress:
+        progress("writing", 0, None)
     try:
         write_archive(temporary, reports, copies, stamp)
         os.replace(temporary, target)
@@ -213,8 +223,20 @@ def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]]
                                      {"key": "extractor", "value": extractor_version()}])
         _index(db)  # while the search index is still being built
         copy_index(db.conn)
+    with db.conn:
+        db["_build"].insert({"key": "table_counts", "value": json.dumps(_counts(db.conn, len(reports)))})
     db.conn.execute("ANALYZE")
     db.close()
+
+
+def _counts(conn: sqlite3.Connection, reports: int) -> dict[str, int]:
+    """Every table's row count, for Datasette's inspect file (archive/serve.py): Datasette would otherwise
+    count each table of an immutable database at start-up, which a contentless FTS5 table refuses."""
+    names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    counts = {name: reports if name == search.FTS_TABLE else conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+              for name in names}
+    counts["_build"] += 1  # this row
+    return counts
 
 
 def _create(db: sqlite_utils.Database) -> None:
@@ -227,6 +249,9 @@ def _create(db: sqlite_utils.Database) -> None:
                             "first_seen": str}, pk="sha256")
     db["crawl_runs"].create({"id": int, "started": str, "finished": str, "sites": int, "pages": int,
                              "new_reports": int, "changed_reports": int, "errors": int}, pk="id")
+    db["crawl_run_sites"].create({"run_id": int, "site": str, "status": str, "detail": str, "dialect": str,
+                                  "pages": int, "found": int, "new": int, "changed": int, "failed": int,
+                                  "skipped": int}, pk=("run_id", "site"))
     db["reports"].create(REPORT_COLUMNS, pk="id")
     db["active_disclosure"].create({"report_id": int, "item": str, "measure": str, "value": float},
                                    foreign_keys=[("report_id", "reports", "id")])

@@ -82,6 +82,7 @@ class DemoPortal:
         self.routes: dict[str, Resource] = {}
         self.failed_once: set[str] = set()
         self.hits: list[tuple[str, str, int]] = []
+        self.user_agents: set[str] = set()
         self.lock = threading.Lock()
         self._build()
 
@@ -364,6 +365,7 @@ class DemoPortal:
             handler.wfile.write(body)
         with self.lock:
             self.hits.append((method, handler.path, status))
+            self.user_agents.add(handler.headers.get("User-Agent", ""))
 
     def serve(self, handler, method: str, form: bytes) -> None:
         if self.latency:

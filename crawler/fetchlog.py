@@ -70,12 +70,14 @@ class FetchLog:
         spider.pages += 1
         if response.status >= 400:
             spider.errors += 1
+            spider.failed += kind in DOCUMENT_KINDS
         return response
 
     def process_exception(self, request, exception):
         spider = self.crawler.spider
         if not isinstance(exception, IgnoreRequest):
             spider.errors += 1
+            spider.failed += request.meta.get("kind") in DOCUMENT_KINDS
             spider.store.log_fetch(url=request.url, final_url=request.url, status=0,
                                    headers={"error": f"{type(exception).__name__}: {exception}"[:300]},
                                    sha256=None, size=0, media_type=None, site=spider.site.name,

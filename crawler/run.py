@@ -3,8 +3,11 @@ process, a run recorded in the fetch log, a WARC file for the run."""
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
 from crawler import settings as defaults
@@ -14,9 +17,13 @@ from crawler.store import Store
 from crawler.warc import repair
 
 
-def site_settings(site: Site, polite: bool = True) -> dict:
-    delay = defaults.DOWNLOAD_DELAY if site.delay is None else site.delay
-    concurrency = min(2, site.concurrency or defaults.CONCURRENT_REQUESTS_PER_DOMAIN)
+def site_settings(site: Site, polite: bool = True, base: dict | None = None) -> dict:
+    """A site's Scrapy settings: its own delay, concurrency, timeout and size limit from the registry, else the
+    run's (`base`: the project's settings with the user's configuration over them)."""
+    base = base or {}
+    delay = base.get("DOWNLOAD_DELAY", defaults.DOWNLOAD_DELAY) if site.delay is None else site.delay
+    most = base.get("CONCURRENT_REQUESTS_PER_DOMAIN", defaults.CONCURRENT_REQUESTS_PER_DOMAIN)
+    concurrency = min(most, site.concurrency or most)
     custom = {
         "DOWNLOAD_DELAY": delay if polite else 0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency if polite else 16,
@@ -33,11 +40,17 @@ def site_settings(site: Site, polite: bool = True) -> dict:
     return custom
 
 
-def process_settings() -> dict:
+def process_settings(log_file: Path | None = None) -> dict:
+    """The project's settings; Scrapy's log goes to `log_file` when given (the terminal shows progress and the
+    summary), else only warnings reach the terminal."""
     names = [n for n in dir(defaults) if n.isupper()]
     settings = {n: getattr(defaults, n) for n in names}
-    settings["LOG_LEVEL"] = "WARNING"
+    settings["LOG_LEVEL"] = "INFO" if log_file else "WARNING"
     settings["LOG_INSTALL_ROOT_HANDLER"] = True
+    if log_file:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        settings["LOG_FILE"] = str(log_file)
+        settings["LOG_FILE_APPEND"] = True
     return settings
 
 
@@ -57,39 +70,60 @@ def _one_line_records(factory):
     return make
 
 
-def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True) -> dict:
+def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file: Path | None = None,
+          overrides: dict | None = None) -> dict:
+    """Crawl the sites into the data directory; returns the run's summary with a row per site.
+    `overrides` are Scrapy settings from the user's configuration (nianbao/config.py)."""
     data = Path(data_dir)
     store = Store(data, background=True)
     for old in sorted((data / "warc").glob("*.warc.gz")):
         repair(old)
     run_id = store.start_run(len(sites))
     warc_path = data / "warc" / f"crawl-{run_id:05d}.warc.gz"
-    logging.getLogger("scrapy").setLevel(logging.WARNING)
+    logging.getLogger("scrapy").setLevel(logging.INFO if log_file else logging.WARNING)
     previous_factory = logging.getLogRecordFactory()
     logging.setLogRecordFactory(_one_line_records(previous_factory))
-    process = CrawlerProcess(settings=process_settings())
-    spiders = []
-    for site in sites:
-        spider_class = type(f"ReportSpider_{len(spiders)}", (ReportSpider,), {"custom_settings": site_settings(site, polite)})
-        crawler = process.create_crawler(spider_class)
-        spiders.append(crawler)
-        process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=str(warc_path))
-    try:
-        process.start()
-    finally:
-        logging.setLogRecordFactory(previous_factory)
-    pages = errors = 0
-    per_site = []
-    for crawler, site in zip(spiders, sites):
-        spider = crawler.spider
-        pages += spider.pages
-        errors += spider.errors
-        status = "blocked" if spider.blocked else ("ok" if spider.pages and spider.pages > spider.errors else "unreachable")
-        store.set_site(site, status, spider.blocked or "")
-        per_site.append({"site": site.name, "status": status, "detail": spider.blocked, "dialect": spider.dialect,
-                         "pages": spider.pages, "reports": len(spider.reports), "skipped": len(spider.skipped)})
-    summary = store.finish_run(run_id, pages, errors)
+    base = {**process_settings(log_file), **(overrides or {})}
+    process = CrawlerProcess(settings=base)
+    crawlers = []
+    with _progress() as bar:
+        for site in sites:
+            spider_class = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,),
+                                {"custom_settings": site_settings(site, polite, base)})
+            crawler = process.create_crawler(spider_class)
+            _show_progress(crawler, bar, bar.add_task(site.name, total=None, pages=0, reports=0, status=""))
+            crawlers.append(crawler)
+            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=str(warc_path))
+        try:
+            process.start()
+        finally:
+            logging.setLogRecordFactory(previous_factory)
+    outcomes = [crawler.spider.outcome() for crawler in crawlers]
+    for site, outcome in zip(sites, outcomes):
+        store.set_site(site, outcome["status"], outcome["detail"])
+    summary = store.finish_run(run_id, sum(o["pages"] for o in outcomes),
+                               sum(c.spider.errors for c in crawlers), outcomes)
     store.close()
-    summary["sites"] = per_site
     summary["warc"] = str(warc_path)
     return summary
+
+
+def _progress() -> Progress:
+    """A line per site while it is crawled (shown on a terminal only; gone when the crawl ends)."""
+    return Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description:<24}"), BarColumn(),
+                    TextColumn("{task.fields[pages]:>6} responses  {task.fields[reports]:>4} reports  "
+                               "{task.fields[status]}"), TimeElapsedColumn(), transient=True,
+                    disable=not sys.stdout.isatty())
+
+
+def _show_progress(crawler, bar: Progress, task) -> None:
+    def update(*_, **__):
+        spider = crawler.spider
+        bar.update(task, pages=spider.pages, reports=len(spider.reports), status=spider.blocked or "")
+
+    def done(*_, **__):
+        update()
+        bar.update(task, total=1, completed=1)
+
+    crawler.signals.connect(update, signal=signals.response_received)
+    crawler.signals.connect(done, signal=signals.spider_closed)

@@ -72,6 +72,7 @@ class ReportSpider(scrapy.Spider):
         self.followed: set[tuple] = set()
         self.blocked: str | None = None
         self.pages = self.errors = 0
+        self.failed = 0  # report pages and files that could not be fetched or read
         self.reports: set[str] = set()
         self.skipped: list[str] = []
 
@@ -79,6 +80,15 @@ class ReportSpider(scrapy.Spider):
         for url in self.site.start_urls:
             yield scrapy.Request(url, callback=self.parse_list, meta={"kind": "list", "column": True},
                                  dont_filter=True)
+
+    def outcome(self) -> dict:
+        """This site's figures for the run's summary (crawler.store.Store.finish_run)."""
+        if self.blocked:
+            status = "blocked"
+        else:
+            status = "ok" if self.pages and self.pages > self.errors else "unreachable"
+        return {"site": self.site.name, "status": status, "detail": self.blocked or "", "dialect": self.dialect,
+                "pages": self.pages, "found": len(self.reports), "failed": self.failed, "skipped": len(self.skipped)}
 
     # --- pages ----------------------------------------------------------------------------------
 
@@ -154,6 +164,7 @@ class ReportSpider(scrapy.Spider):
             parsed = read_html_outline(text, response.url, root)
         except Exception as e:  # noqa: BLE001 - one bad page must not end the site
             self.logger.warning("%s: unreadable page %s (%s)", self.site.name, response.url, e)
+            self.failed += 1
             return
         title = parsed.title or response.meta["title"]
         if not metadata.report_year(metadata.clean_title(title), ""):

@@ -41,11 +41,15 @@ CREATE TABLE IF NOT EXISTS sites (
 CREATE TABLE IF NOT EXISTS crawl_runs (
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, sites INTEGER, pages INTEGER,
     new_reports INTEGER, changed_reports INTEGER, errors INTEGER);
+CREATE TABLE IF NOT EXISTS crawl_run_sites (
+    run_id INTEGER, site TEXT, status TEXT, detail TEXT, dialect TEXT, pages INTEGER, found INTEGER,
+    new INTEGER, changed INTEGER, failed INTEGER, skipped INTEGER, PRIMARY KEY (run_id, site));
 CREATE TABLE IF NOT EXISTS report_documents (
     id INTEGER PRIMARY KEY, site TEXT, report_key TEXT, url TEXT, title TEXT, agency TEXT, year INTEGER,
     role TEXT, file_name TEXT, parent_url TEXT, version INTEGER, sha256 TEXT, first_seen TEXT,
     last_seen TEXT, run_id INTEGER, UNIQUE (url, version));
 CREATE INDEX IF NOT EXISTS report_documents_key ON report_documents(report_key);
+CREATE INDEX IF NOT EXISTS report_documents_run ON report_documents(run_id);
 """
 
 
@@ -154,15 +158,34 @@ class Store:
                                  " VALUES (?, ?, 0, 0, 0, 0)", (now(), sites))
         return cursor.lastrowid
 
-    def finish_run(self, run_id: int, pages: int, errors: int) -> dict:
+    def finish_run(self, run_id: int, pages: int, errors: int, sites: list[dict] = ()) -> dict:
+        """Close a run: its totals in `crawl_runs`, a row per site in `crawl_run_sites`.
+
+        A report is new when its key was first seen in this run; changed when this run added a version or
+        a file to a report seen before. Each entry of `sites` holds the spider's own figures (site, status,
+        detail, dialect, pages, found, failed, skipped); new and changed are counted here from what was
+        recorded."""
         self.flush()
-        new, changed = self.db.execute(
-            "SELECT SUM(version = 1), SUM(version > 1) FROM report_documents WHERE run_id = ? AND role = 'page'",
-            (run_id,)).fetchone()
+        counts = {site: (new, changed) for site, new, changed in self.db.execute(
+            "SELECT site, SUM(first = ?), SUM(first < ?) FROM (SELECT site, report_key,"
+            " (SELECT MIN(run_id) FROM report_documents e WHERE e.report_key = r.report_key) AS first"
+            " FROM report_documents r WHERE run_id = ? GROUP BY site, report_key) GROUP BY site",
+            (run_id, run_id, run_id))}
+        per_site = []
+        for entry in sites:
+            new, changed = counts.get(entry["site"], (0, 0))
+            row = {**entry, "new": new or 0, "changed": changed or 0}
+            self.db.execute("INSERT OR REPLACE INTO crawl_run_sites (run_id, site, status, detail, dialect, pages,"
+                            " found, new, changed, failed, skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            (run_id, row["site"], row["status"], row["detail"], row["dialect"], row["pages"],
+                             row["found"], row["new"], row["changed"], row["failed"], row["skipped"]))
+            per_site.append(row)
+        new = sum(n or 0 for n, _ in counts.values())
+        changed = sum(c or 0 for _, c in counts.values())
         self.db.execute("UPDATE crawl_runs SET finished = ?, pages = ?, new_reports = ?, changed_reports = ?,"
-                        " errors = ? WHERE id = ?", (now(), pages, new or 0, changed or 0, errors, run_id))
-        return {"run": run_id, "pages": pages, "new_reports": new or 0, "changed_reports": changed or 0,
-                "errors": errors}
+                        " errors = ? WHERE id = ?", (now(), pages, new, changed, errors, run_id))
+        return {"run": run_id, "pages": pages, "new_reports": new, "changed_reports": changed, "errors": errors,
+                "sites": per_site}
 
     def set_site(self, site, status: str, detail: str = "") -> None:
         self.db.execute(

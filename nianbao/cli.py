@@ -4,6 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+from nianbao.logs import say
 
 
 def _extract(args) -> int:
@@ -28,6 +31,8 @@ def _crawl(args) -> int:
 
     from crawler.run import crawl
     from crawler.sites import DEFAULT_SITES, RegistryError, Site, load_sites
+    from nianbao.config import scrapy_settings
+    from nianbao.logs import log_file
 
     try:
         if args.start_url:
@@ -43,36 +48,50 @@ def _crawl(args) -> int:
     except RegistryError as e:
         print(f"nianbao: {e}", file=sys.stderr)
         return 2
-    summary = crawl(sites, args.data, polite=not args.no_delay)
-    for site in summary["sites"]:
-        detail = f" ({site['detail']})" if site["detail"] else ""
-        print(f"{site['site']}: {site['status']}{detail}, dialect {site['dialect']}, {site['pages']} responses, "
-              f"{site['reports']} reports, {site['skipped']} items skipped")
-    print(f"run {summary['run']}: {summary['pages']} responses, {summary['new_reports']} new reports, "
-          f"{summary['changed_reports']} changed, {summary['errors']} errors; WARC {summary['warc']}")
+    log = log_file(args.data)
+    summary = crawl(sites, args.data, polite=not args.no_delay, log_file=log, overrides=scrapy_settings(args.config))
+    print_crawl_summary(summary)
+    print(f"details in {log}")
     return 0
 
 
+def print_crawl_summary(summary: dict) -> None:
+    """The run's table, a row per site, as `crawl_run_sites` keeps it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"crawl run {summary['run']}", title_justify="left")
+    columns = ("site", "status", "dialect", "responses", "found", "new", "changed", "failed", "skipped")
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("site", "status", "dialect") else "right")
+    for site in summary["sites"]:
+        style = {"ok": None, "blocked": "bold red"}.get(site["status"], "yellow")
+        table.add_row(site["site"], site["status"], site["dialect"] or "?", *(str(site[k]) for k in
+                      ("pages", "found", "new", "changed", "failed", "skipped")), style=style)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=100)
+    console.print(table)
+    print(f"{summary['pages']} responses, {summary['new_reports']} new reports, {summary['changed_reports']} changed, "
+          f"{summary['errors']} errors; WARC {summary['warc']}")
+    for site in summary["sites"]:
+        if site["status"] == "blocked":
+            print(f"{site['site']} is blocked ({site['detail']}): nothing behind the wall was kept; "
+                  "see README, 'When a site is blocked'")
+        elif site["status"] == "unreachable":
+            print(f"{site['site']} is unreachable: check its start URL in a browser; the log has each error")
+
+
 def _build(args) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from archive.build import BuildError
+    from nianbao.pipeline import build, describe
 
-    from archive.build import BuildError, build
-
-    with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True) as bar:
-        task = bar.add_task("extract", total=None)
-        try:
-            summary = build(args.data, workers=args.workers,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
-        except BuildError as e:
-            print(f"nianbao: {e}", file=sys.stderr)
-            return 2
-    if summary["unchanged"]:
-        print(f"{summary['archive']} is up to date: nothing new since the last build")
-        return 0
-    print(f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
-          f"{summary['extracted']} documents extracted, {summary['unreadable']} unreadable, "
-          f"{summary['failed_checks']} failed checks in the latest versions")
+    try:
+        summary = build(args.data, args.workers)
+    except BuildError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
+    print(describe(summary))
     return 0
 
 
@@ -101,8 +120,6 @@ def _serve(args) -> int:
 
 
 def _run(args) -> int:
-    from pathlib import Path
-
     from archive.serve import ServeError, serve
     from nianbao import pipeline
 
@@ -115,13 +132,13 @@ def _run(args) -> int:
             return 2
     else:
         portal, sites = pipeline.start_demo(data)
-        print(f"no --sites given: crawling the embedded demo portal at {portal.base_url}")
+        say(f"no --sites given: crawling the embedded demo portal at {portal.base_url}")
     try:
-        pipeline.crawl_and_build(sites, data)
+        pipeline.crawl_and_build(sites, data, workers=args.workers)
     except pipeline.Busy as e:
         print(f"nianbao: {e}", file=sys.stderr)
         return 2
-    print(f"open http://{args.host}:{args.port}/ to browse the archive (Ctrl-C to stop)", flush=True)
+    say(f"open http://{args.host}:{args.port}/ to browse the archive (Ctrl-C to stop)")
     try:
         serve(data, args.host, args.port)
     except ServeError as e:
@@ -134,15 +151,26 @@ def _run(args) -> int:
 
 
 def _schedule(args) -> int:
-    from pathlib import Path
-
+    from crawler.sites import DEFAULT_SITES
     from nianbao import schedule
 
+    if not args.cron:
+        print("nianbao: no schedule: give --cron \"0 6 * 1-4 *\", or set cron in DATA/nianbao.toml or NIANBAO_CRON",
+              file=sys.stderr)
+        return 2
     try:
-        return schedule.run(args.cron, Path(args.sites), Path(args.data), args.runs)
+        return schedule.run(args.cron, Path(args.sites or DEFAULT_SITES), Path(args.data), args.runs, args.workers)
     except schedule.ScheduleError as e:
         print(f"nianbao: {e}", file=sys.stderr)
         return 2
+
+
+def _config(args) -> int:
+    from nianbao.config import FILE, as_toml, load
+
+    print(f"# settings in force for the data directory {args.data} (its settings file: {Path(args.data) / FILE})")
+    print(as_toml(load(Path(args.data))))
+    return 0
 
 
 def _demo_portal(args) -> int:
@@ -161,60 +189,77 @@ def _demo_portal(args) -> int:
     return 0
 
 
+DATA_HELP = "data directory (default: $NIANBAO_DATA, else ./data)"
+EXAMPLES = {
+    "extract": "examples:\n  nianbao extract report.pdf\n  nianbao extract --json https://www.example.gov.cn/2024年报.html",
+    "crawl": "examples:\n  nianbao crawl --sites my-sites.yaml --data data\n"
+             "  nianbao crawl --site pingtan   (one site of the shipped registry)\n"
+             "the log of every request goes to DATA/logs/nianbao.log",
+    "build": "example:\n  nianbao build --data data",
+    "export": "example:\n  nianbao export --format parquet --data data   (files in data/export/)",
+    "serve": "example:\n  nianbao serve --data data --port 8001, then open http://127.0.0.1:8001/",
+    "run": "examples:\n  nianbao run   (the embedded demo portal; then open http://127.0.0.1:8001/)\n"
+           "  nianbao run --sites my-sites.yaml --data data",
+    "schedule": 'example:\n  nianbao schedule --cron "0 6 * 1-4 *" --sites my-sites.yaml\n'
+                "  (6:00 every day, January to April); six fields put seconds first",
+    "config": "example:\n  NIANBAO_DELAY=3 nianbao config --data data\n"
+              "settings: DATA/nianbao.toml, then NIANBAO_<NAME> variables, then the command line",
+    "demo-portal": "example:\n  nianbao demo-portal --port 8765 --sites-out demo-sites.yaml",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nianbao", description="Crawler and archive of 政府信息公开工作年度报告")
+    parser = argparse.ArgumentParser(prog="nianbao", description="Crawler and archive of 政府信息公开工作年度报告",
+                                     epilog="`nianbao COMMAND --help` shows a command's options and an example")
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("extract", help="read one report (file or URL) into text and checked tables")
+
+    def command(name, help, run, data=True):
+        p = commands.add_parser(name, help=help, description=help, epilog=EXAMPLES[name],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+        if data:
+            p.add_argument("--data", help=DATA_HELP)
+        p.set_defaults(run=run)
+        return p
+
+    p = command("extract", "read one report (file or URL) into text and checked tables", _extract, data=False)
     p.add_argument("location", metavar="PATH_OR_URL")
     p.add_argument("--json", action="store_true", help="print the JSON object of the contract")
     p.add_argument("--no-text", action="store_true", help="leave out the report's full text")
-    p.set_defaults(run=_extract)
-    p = commands.add_parser("crawl", help="fetch every annual report and attachment of the registry's sites")
+    p = command("crawl", "fetch every annual report and attachment of the registry's sites", _crawl)
     p.add_argument("--sites", help="site registry (YAML); default: the shipped sites.yaml")
     p.add_argument("--site", action="append", help="crawl only this site (repeatable)")
     p.add_argument("--start-url", help="crawl one column URL not in the registry")
-    p.add_argument("--data", default="data", help="data directory (default ./data)")
     p.add_argument("--no-delay", action="store_true", help="politeness off: only for portals you run yourself")
-    p.set_defaults(run=_crawl)
-    p = commands.add_parser("build", help="extract what the crawls kept and write the archive (archive.db)",
-                            epilog="example: nianbao build --data data")
-    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p = command("build", "extract what the crawls kept and write the archive (DATA/archive.db)", _build)
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
-    p.set_defaults(run=_build)
-    p = commands.add_parser("export", help="write the archive's tables as CSV or Parquet files",
-                            epilog="example: nianbao export --format parquet --data data (files in data/export/)")
+    p = command("export", "write the archive's tables as CSV or Parquet files", _export)
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    p.add_argument("--data", default="data", help="data directory (default ./data)")
     p.add_argument("--out", help="output folder (default DATA/export)")
-    p.set_defaults(run=_export)
-    p = commands.add_parser("serve", help="publish the archive with Datasette (read-only)",
-                            epilog="example: nianbao serve --data data --port 8001, then open http://127.0.0.1:8001/")
-    p.add_argument("--data", default="data", help="data directory (default ./data)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8001)
-    p.set_defaults(run=_serve)
-    p = commands.add_parser("run", help="crawl, build and serve in one command (the demo portal without --sites)",
-                            epilog="example: nianbao run   (then open http://127.0.0.1:8001/)")
+    p = command("serve", "publish the archive with Datasette (read-only)", _serve)
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8001)")
+    p = command("run", "crawl, build and serve in one command (the demo portal without --sites)", _run)
     p.add_argument("--sites", help="site registry (YAML); default: the embedded demo portal, no network needed")
-    p.add_argument("--data", default="data", help="data directory (default ./data)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8001)
-    p.set_defaults(run=_run)
-    p = commands.add_parser("schedule", help="crawl and build on a cron schedule, in the foreground",
-                            epilog='example: nianbao schedule --cron "0 6 * 1-4 *" --sites sites.yaml  '
-                                   "(6:00 every day, January to April); six fields start with seconds")
-    p.add_argument("--cron", required=True, help='cron expression: "m h dom mon dow", or "s m h dom mon dow"')
-    p.add_argument("--sites", default="sites.yaml", help="site registry (YAML), default sites.yaml")
-    p.add_argument("--data", default="data", help="data directory (default ./data)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8001)")
+    p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    p = command("schedule", "crawl and build on a cron schedule, in the foreground", _schedule)
+    p.add_argument("--cron", help='cron expression: "m h dom mon dow", or "s m h dom mon dow"')
+    p.add_argument("--sites", help="site registry (YAML); default: the shipped sites.yaml")
     p.add_argument("--runs", type=int, help="stop after this many runs (default: run until stopped)")
-    p.set_defaults(run=_schedule)
-    p = commands.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1")
+    p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    p = command("config", "show the settings in force and where each comes from", _config)
+    p = command("demo-portal", "serve the offline demo portal on 127.0.0.1", _demo_portal, data=False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--sites-out", help="write a sites registry for the portal to this file")
-    p.set_defaults(run=_demo_portal)
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "data"):
+            from nianbao import config, logs
+
+            args.config = config.resolve(args)
+            logs.to_file(Path(args.data))
         return args.run(args)
     except KeyboardInterrupt:
         return 130
@@ -225,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         print("nianbao: out of memory reading the document", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - a user sees one line, never a traceback
+        from nianbao.config import ConfigError
+
+        if isinstance(e, ConfigError):
+            print(f"nianbao: {e}", file=sys.stderr)
+            return 2
         print(f"nianbao: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
 

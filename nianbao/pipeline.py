@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from nianbao.logs import say
+
 DEMO_PORT = 8765
 
 
@@ -31,29 +33,55 @@ def exclusive(data: Path):
         yield
 
 
-def crawl(sites: Path, data: Path, log=print) -> int:
-    """The crawl as a child process; its lines are passed on as they come."""
-    process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(data)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def crawl(sites: Path, data: Path, log=None) -> int:
+    """The crawl as a child process. On a terminal it draws its own progress and summary; otherwise (or
+    when a `log` is given) its lines are passed on as they come."""
+    command = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(data)]
+    if log is None and sys.stdout.isatty():
+        return subprocess.call(command)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in process.stdout:
-        log(line.rstrip())
+        (log or say)(line.rstrip())
     return process.wait()
 
 
-def crawl_and_build(sites: Path, data: Path, log=print) -> dict:
+def build(data: Path, workers: int | None = None) -> dict:
+    """`archive.build.build` with a progress bar per stage (on a terminal only)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from archive.build import build
 
+    with Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True, disable=not sys.stdout.isatty()) as bar:
+        tasks = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                for task in tasks.values():  # the stage before is over
+                    bar.update(task, total=1, completed=1)
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return build(data, workers=workers, progress=progress)
+
+
+def describe(summary: dict) -> str:
+    if summary["unchanged"]:
+        return f"{summary['archive']} is up to date: nothing new since the last build"
+    return (f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
+            f"{summary['extracted']} documents extracted, {summary['unreadable']} unreadable, "
+            f"{summary['failed_checks']} failed checks in the latest versions")
+
+
+def crawl_and_build(sites: Path, data: Path, log=None, workers: int | None = None) -> dict:
     with exclusive(data):
         started = time.time()
         code = crawl(sites, data, log)
+        log = log or say
         if code != 0:
             log(f"the crawl ended with exit code {code}; building what was kept")
-        summary = build(data)
-        if summary["unchanged"]:
-            log(f"{summary['archive']}: up to date")
-        else:
-            log(f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
-                f"{summary['extracted']} documents extracted, {summary['unreadable']} unreadable")
+        summary = build(data, workers)
+        log(describe(summary))
         summary["seconds"] = round(time.time() - started, 1)
         summary["crawl_exit"] = code
         return summary

@@ -30,10 +30,11 @@ def trigger(expression: str):
     raise ScheduleError(f"a cron expression has 5 fields (or 6, seconds first), not {len(fields)}: {expression!r}")
 
 
-def run(expression: str, sites: Path, data: Path, runs: int | None = None) -> int:
+def run(expression: str, sites: Path, data: Path, runs: int | None = None, workers: int | None = None) -> int:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from nianbao import pipeline
+    from nianbao.logs import say
 
     if not sites.is_file():
         raise ScheduleError(f"no such sites file: {sites}")
@@ -44,22 +45,22 @@ def run(expression: str, sites: Path, data: Path, runs: int | None = None) -> in
 
     def job():
         stamp = datetime.now().isoformat(timespec="seconds")
-        print(f"[{stamp}] run starts", flush=True)
+        say(f"[{stamp}] run starts")
         try:
-            summary = pipeline.crawl_and_build(sites, data, log=lambda line: print(f"  {line}", flush=True))
-            print(f"[{datetime.now().isoformat(timespec='seconds')}] run ends after {summary['seconds']} s", flush=True)
+            summary = pipeline.crawl_and_build(sites, data, log=lambda line: say(f"  {line}"), workers=workers)
+            say(f"[{datetime.now().isoformat(timespec='seconds')}] run ends after {summary['seconds']} s")
         except pipeline.Busy as e:
-            print(f"[{stamp}] {e}", flush=True)
+            say(f"[{stamp}] {e}")
         except Exception as e:  # noqa: BLE001 - a failed run is reported; the schedule goes on
-            print(f"[{stamp}] run failed: {type(e).__name__}: {e}", flush=True)
+            say(f"[{stamp}] run failed: {type(e).__name__}: {e}")
         with lock:
             done.append(stamp)
             if runs and len(done) >= runs:
                 scheduler.shutdown(wait=False)
 
     scheduler.add_job(job, when, max_instances=1, coalesce=True, misfire_grace_time=None)
-    print(f"scheduled: {expression} (next run {when.get_next_fire_time(None, datetime.now().astimezone())}); "
-          "Ctrl-C to stop", flush=True)
+    say(f"scheduled: {expression} (next run {when.get_next_fire_time(None, datetime.now().astimezone())}); "
+        "Ctrl-C to stop")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -135,6 +135,29 @@ def test_second_crawl_is_conditional_and_a_changed_report_is_version_2(crawled, 
         path = rows(data, "SELECT path FROM documents WHERE sha256 = ?", sha256)[0][0]
         assert (data / path).is_file(), "the old version is kept"
     assert "1 changed" in third.stdout
+    third_run = rows(data, "SELECT MAX(id) FROM crawl_runs")[0][0]
+    changed = rows(data, "SELECT site, new, changed FROM crawl_run_sites WHERE run_id = ? AND (new OR changed)", third_run)
+    assert changed == [("demo-generic", 0, 1)]
+
+
+def test_summary_per_site_on_the_terminal_and_in_crawl_run_sites(crawled):
+    data = crawled["data"]
+    summary = {site: rest for site, *rest in rows(
+        data, "SELECT site, status, found, new, changed, failed FROM crawl_run_sites WHERE run_id = 1")}
+    found = {}
+    for key in EXPECTED_REPORTS:
+        site = rows(data, "SELECT site FROM report_documents WHERE report_key = ? LIMIT 1", key)[0][0]
+        found[site] = found.get(site, 0) + 1
+    for site, count in found.items():
+        assert summary[site] == ["ok", count, count, 0, int(site == "demo-vsb")], site  # VSB links one dead page
+    assert summary["demo-blocked"][0] == summary["demo-loop"][0] == "blocked"
+    run = rows(data, "SELECT sites, new_reports, changed_reports FROM crawl_runs WHERE id = 1")[0]
+    assert run == (len(summary), len(EXPECTED_REPORTS), 0)
+    out = crawled["first"].stdout
+    for site, (status, found_here, new, *_rest) in summary.items():
+        line = next(line for line in out.splitlines() if f" {site} " in line)
+        assert status in line and f" {found_here} " in line, line
+    assert "Traceback" not in out + crawled["first"].stderr
 
 
 def _snapshot(data: Path):
@@ -189,8 +212,13 @@ def test_unreachable_site_is_reported_without_tracebacks(tmp_path):
     result = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--start-url", "http://127.0.0.1:9/nb/",
                              "--data", str(tmp_path / "data")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
-    assert "Traceback" not in result.stderr
-    assert "127.0.0.1: unreachable" in result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    row = next(line for line in result.stdout.splitlines() if "127.0.0.1" in line)
+    assert "unreachable" in row, result.stdout
+    data = tmp_path / "data"
+    assert rows(data, "SELECT site, status, found, failed FROM crawl_run_sites") == [("127.0.0.1", "unreachable", 0, 0)]
+    log = (data / "logs" / "nianbao.log").read_text(encoding="utf-8")
+    assert "ConnectionRefusedError" in log, "the details are in the log file, not on the terminal"
 
 
 def test_download_timeout_and_size_limit_per_site(portal, tmp_path):

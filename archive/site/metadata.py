@@ -117,6 +117,11 @@ def metadata(data_dir: str) -> dict:
                 "fetches": {"title": "抓取记录 Fetch log", "facets": ["status", "site", "kind"]},
                 "documents": {"title": "原始文件 Distinct files kept (by sha256)", "facets": ["media_type"]},
                 "crawl_runs": {"title": "抓取运行 Crawl runs"},
+                "crawl_run_sites": {
+                    "title": "各站抓取结果 Crawl runs per site",
+                    "description": "Per run and site: reports found, new, changed, failed (pages or files that "
+                                   "could not be fetched or read) and the status (ok, blocked, unreachable).",
+                    "facets": ["status", "site"], "sort_desc": "run_id"},
                 "reports_fts": {"hidden": True}, "_build": {"hidden": True},
             },
         }},

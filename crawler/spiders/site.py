@@ -39,8 +39,10 @@ class SiteSpider(ReportSpider):
         return spider
 
     def finish(self, spider, reason):
-        status = "blocked" if self.blocked else ("ok" if self.pages and self.pages > self.errors else "unreachable")
-        self.store.set_site(self.site, status, self.blocked or "")
-        summary = self.store.finish_run(self.run_id, self.pages, self.errors)
+        outcome = self.outcome()
+        self.store.set_site(self.site, outcome["status"], outcome["detail"])
+        summary = self.store.finish_run(self.run_id, self.pages, self.errors, [outcome])
         self.store.close()
-        self.logger.warning("%s: %s, %s reports, run %s", self.site.name, status, len(self.reports), summary["run"])
+        self.logger.warning("%s: %s, %s reports found, %s new, %s changed, %s failed; run %s", self.site.name,
+                            outcome["status"], outcome["found"], summary["new_reports"], summary["changed_reports"],
+                            outcome["failed"], summary["run"])
