@@ -14,7 +14,7 @@ import pandas as pd
 from archive.build import ARCHIVE
 
 LONG_TABLES = ["reports", "active_disclosure", "applications", "review_litigation", "checks", "report_files", "sites",
-               "crawl_runs"]
+               "crawl_runs", "crawl_run_sites"]
 REPORT_FIELDS = ["id", "report_key", "version", "agency", "province", "city", "county", "year", "title", "published",
                  "table_format", "tables_as_images", "checks_failed", "url"]
 WIDE = {"active_disclosure": ("item", "measure"), "applications": ("row_code", "applicant"),

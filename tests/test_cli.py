@@ -1,8 +1,11 @@
-"""The `nianbao extract` command as a user runs it."""
+"""The `nianbao` command as a user runs it: extract, every command's help, errors that say what to do."""
 import json
 import subprocess
 import sys
 
+import pytest
+
+from nianbao.cli import EXAMPLES, main
 from tests.conftest import SEEDS, pingtan_page
 
 
@@ -39,3 +42,27 @@ def test_unreadable_input_is_one_line(tmp_path):
     result = nianbao("extract", str(path))
     assert result.returncode == 1
     assert result.stderr.startswith("nianbao: ") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_every_command_has_help_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert f"usage: nianbao {command}" in shown and "example" in shown
+    assert f"nianbao {command}" in shown.split("example", 1)[1], "the example uses the command"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build"], "run `nianbao crawl --data"),
+    (["serve"], "run `nianbao build --data"),
+    (["export"], "run `nianbao build --data"),
+    (["schedule"], "give --cron"),
+    (["run", "--sites", "nowhere.yaml"], "no such sites file: nowhere.yaml"),
+    (["crawl", "--sites", "nowhere.yaml"], "nowhere.yaml"),
+])
+def test_errors_say_what_to_do(tmp_path, args, message):
+    result = nianbao(*args, "--data", str(tmp_path / "data"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
