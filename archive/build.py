@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive import search, tables
+from archive import checks, search, tables
 from archive.extraction import Cache, Job, extract_all, extractor_version
 from archive.merge import merge
 from archive.regions import region_of
@@ -140,6 +140,7 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
             site = sites.get(report["site"]) or {}
             same_agency = report["agency"] == site.get("agency")
             report.update(region_of(report["agency"], site.get("region") if same_agency else None)._asdict())
+        checks.apply(reports)
         present = {name for (name,) in crawl.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         copies = {name: [dict(zip(cols, row)) for row in crawl.execute(f"SELECT {', '.join(cols)} FROM {name}")]
                   for name, cols in PUBLIC_COPIES.items() if name in present}

@@ -24,17 +24,19 @@ PROSE = ("2023年，示例市卫生健康委员会认真贯彻落实《中华人
          "不公开为例外，围绕群众关切推进政府信息公开工作，不断提高公开质量和实效。")
 
 
-def sample_report(unit: int = 1) -> dict:
-    """Contract-shaped tables (2021 format) with distinct values that satisfy every rule."""
+def sample_report(unit: int = 1, carried_in: list[int] | None = None, carried_out: list[int] | None = None) -> dict:
+    """Contract-shaped tables (2021 format) with distinct values that satisfy every rule. `carried_in` (row 2)
+    and `carried_out` (row 4) give the six applicant columns of the carry-over rows, so a run of years can
+    carry over from one report to the next; row 1 is what balances."""
     results = [c for c in ROW_CODES["2021"] if c.startswith("3.") and c != "3.7"]
     applications = {}
     for i, code in enumerate(results):
         row = [((i * 7 + j * 3) % 11) * unit for j in range(6)]
         applications[code] = row + [sum(row)]
     total_results = [sum(applications[c][j] for c in results) for j in range(7)]
-    carried_out = [j + 1 for j in range(6)]
+    carried_out = list(carried_out or [j + 1 for j in range(6)])
     carried_out.append(sum(carried_out))
-    carried_in = [j % 3 for j in range(6)]
+    carried_in = list(carried_in or [j % 3 for j in range(6)])
     carried_in.append(sum(carried_in))
     new = [total_results[j] + carried_out[j] - carried_in[j] for j in range(7)]
     applications.update({"1": new, "2": carried_in, "3.7": total_results, "4": carried_out})
@@ -136,8 +138,19 @@ def scanned_pdf(pdf_path: Path, out: Path, pages: list[int] | None = None, dpi: 
     return out
 
 
-def html_tables(report: dict) -> str:
-    """The three tables as a portal's editor writes them, merged cells and all."""
+def statements(report: dict, received_off_by: int = 0) -> str:
+    """The prose's figures as reports state them (applications received and carried over, reviews and
+    lawsuits), from the tables; `received_off_by` makes the prose disagree with them."""
+    apps, review = report["applications"], report["review_litigation"]
+    lawsuits = review["litigation_direct"]["total"] + review["litigation_after_review"]["total"]
+    return (f"<p>本年度共收到政府信息公开申请{apps['1']['total'] + received_off_by}件，"
+            f"{apps['4']['total']}件结转下年度继续办理。</p>"
+            f"<p>全年发生政府信息公开行政复议案件{review['review']['total']}件、行政诉讼案件{lawsuits}件。</p>")
+
+
+def html_tables(report: dict, blank_zeros: bool = False) -> str:
+    """The three tables as a portal's editor writes them, merged cells and all; `blank_zeros` leaves the
+    zero cells of table 3 empty, as some reports do."""
     a = report["active_disclosure"]
     rows = ['<table border="1">',
             '<tr><td colspan="4">第二十条第（一）项</td></tr>',
@@ -167,7 +180,8 @@ def html_tables(report: dict) -> str:
             "3.6": ["申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
                     "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "其他"]}
     for code in ROW_CODES["2021"]:
-        values = "".join(f"<td>{report['applications'][code][a]}</td>" for a in APPLICANTS)
+        cells = [report["applications"][code][a] for a in APPLICANTS]
+        values = "".join(f"<td>{'' if blank_zeros and v == 0 else v}</td>" for v in cells)
         if code in labels:
             rows.append(f'<tr><td colspan="3">{labels[code]}</td>{values}</tr>')
         elif code == "3.1":
@@ -190,7 +204,8 @@ def html_tables(report: dict) -> str:
 
 def html_page(body: str, article_open: str = '<div class="TRS_Editor">', article_close: str = "</div>",
               charset: str | None = "utf-8", chrome: bool = True, title: str = TITLE, agency: str = AGENCY,
-              published: str = "2024-01-26") -> str:
+              published: str = "2024-01-26", overview: str = "") -> str:
+    """A report page: `overview` is HTML for the 总体情况 after the standard sentence, `body` the tables."""
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
     nav = ('<div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a><a href="/hdjl/">互动交流</a>'
            '<a href="/bsfw/">办事服务</a></div>') if chrome else ""
@@ -198,7 +213,7 @@ def html_page(body: str, article_open: str = '<div class="TRS_Editor">', article
     info = ('<table class="xxgk"><tr><td>索引号：</td><td>11350000-2024-00012</td><td>发布机构：</td>'
             f'<td>{agency}</td></tr><tr><td>发布日期：</td><td>{published}</td></tr></table>')
     return (f"<html><head>{meta}<title>{title}_政府信息公开年报_示例市人民政府</title></head><body>{nav}{info}"
-            f"<h1>{html.escape(title)}</h1>{article_open}<p>一、总体情况</p><p>{PROSE}</p>"
+            f"<h1>{html.escape(title)}</h1>{article_open}<p>一、总体情况</p><p>{PROSE}</p>{overview}"
             f"<p>二、主动公开政府信息情况</p>{body}<p>五、存在的主要问题及改进情况</p><p>{PROSE}</p>"
             f"{article_close}{footer}</body></html>")
 

@@ -45,10 +45,32 @@ def _pingtan(year: int) -> bytes:
 
 
 def report_page(title: str, agency: str, unit: int, charset: str | None = "utf-8", extra: str = "",
-                article=('<div class="TRS_Editor">', "</div>"), published: str = "2025-01-20") -> str:
-    body = docs.html_tables(docs.sample_report(unit)) + extra
+                article=('<div class="TRS_Editor">', "</div>"), published: str = "2025-01-20",
+                carried: tuple = (None, None), says: int | None = None, overview: str = "", tables: bool = True,
+                blank_zeros: bool = False) -> str:
+    """A generated report page. `carried` is (row 2, row 4) for the carry-over between years; `says` puts
+    the figures in the prose, off by that much (0: agreeing); without `tables` the page has none."""
+    report = docs.sample_report(unit, *carried)
+    body = (docs.html_tables(report, blank_zeros) if tables else "<p>统计数据略。</p>") + extra
+    if says is not None:
+        overview += docs.statements(report, says)
     return docs.html_page(body, article[0], article[1], charset=charset, title=title, agency=agency,
-                          published=published)
+                          published=published, overview=overview)
+
+
+# Row 4 of the sample reports, carried into the next year's row 2 (and Huai'an's real row 2, for the two
+# generated reports that precede its PDF).
+CARRY = [1, 2, 3, 4, 5, 6]
+HUAIAN_CARRY = [34, 0, 0, 0, 0, 0]
+
+
+def _same_every_year(year: int) -> str:
+    """A 总体情况 an agency copies from year to year, changing only the year."""
+    return (f"<p>{year}年，本县坚持以公开为常态、不公开为例外，持续深化政务公开工作。全面梳理主动公开基本目录，"
+            "及时更新政府信息公开指南。严格落实政府信息公开保密审查制度，确保公开信息准确规范。"
+            "加强政府网站和政务新媒体建设，不断拓宽公开渠道。积极回应社会关切，认真做好重要政策解读工作。</p>"
+            "<p>依法依规办理政府信息公开申请，确保答复内容准确、程序规范。加强政府信息公开工作人员业务培训，"
+            "提升依法公开能力。完善政府信息公开考核评议机制，压实工作责任。</p>")
 
 
 def _list_page(links: list[tuple[str, str]], extra: str = "", charset: str = "utf-8", wrap=("<ul>", "</ul>")) -> str:
@@ -122,7 +144,7 @@ class DemoPortal:
 
         folder = Path(self.work_dir or tempfile.mkdtemp(prefix="nianbao-demo-"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = docs.fill_template(docs.sample_report(2), folder / "demo.docx")
+        path = docs.fill_template(docs.sample_report(2, CARRY), folder / "demo.docx")
         self.folder = folder
         return path.read_bytes()
 
@@ -160,7 +182,8 @@ class DemoPortal:
         self.add("/trs/zfxxgknb/202302/t20230220_80629.html", _pingtan(2022))
         self.add("/trs/zfxxgknb/202501/t20250118_1000.html", "<html><body>政府信息公开指南</body></html>")
         self.add("/trs/zfxxgknb/202401/t20240120_900.html",
-                 report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 3, published="2024-01-20"),
+                 report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 3, published="2024-01-20",
+                             carried=(None, HUAIAN_CARRY), says=0),
                  fail_once="500")
 
     def _hanweb(self, docx_bytes: bytes) -> None:
@@ -181,13 +204,18 @@ class DemoPortal:
         self.hanweb_records = {n: record(n, t) for n, t in titles.items()}
         download = ("<p>附件：<a href=\"/module/download/downfile.jsp?classid=0&filename=2501201234.docx&showname="
                     + quote(f"{agency}2024年政府信息公开工作年度报告.docx") + "\">点击下载</a></p>")
-        for n, title in titles.items():
-            if n == 3:
-                self.add(f"/hanweb/art/2025/1/20/art_1234_{n}.html", "<html><body>部门预算</body></html>")
-                continue
-            extra = download if n == 1 else ""  # the 2024 page and its DOCX give the same numbers
-            self.add(f"/hanweb/art/2025/1/20/art_1234_{n}.html",
-                     report_page(title, agency, 2 if n == 1 else 4 + n, extra=extra, article=('<div id="zoom">', "</div>")))
+        self.add("/hanweb/art/2025/1/20/art_1234_3.html", "<html><body>部门预算</body></html>")
+        zoom = ('<div id="zoom">', "</div>")
+        # 2022 has no tables; 2023 and 2024 carry over, and 2024 copies 2023's 总体情况 (its page and DOCX
+        # give the same numbers).
+        self.add("/hanweb/art/2025/1/20/art_1234_4.html",
+                 report_page(titles[4], agency, 8, article=zoom, published="2023-03-20", tables=False))
+        self.add("/hanweb/art/2025/1/20/art_1234_2.html",
+                 report_page(titles[2], agency, 6, article=zoom, published="2024-03-22", carried=(CARRY, None),
+                             overview=_same_every_year(2023)))
+        self.add("/hanweb/art/2025/1/20/art_1234_1.html",
+                 report_page(titles[1], agency, 2, extra=download, article=zoom, published="2025-03-18",
+                             carried=(CARRY, None), overview=_same_every_year(2024)))
         self.add("/module/download/downfile.jsp", docx_bytes,
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -216,7 +244,7 @@ class DemoPortal:
         download = ('<ul><li>附件【<a href="/vsb/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1'
                     '&wbfileid=55" target="_blank">' + f"{agency}2024年报.{'doc' if doc else 'docx'}</a>】</li></ul>")
         self.add("/vsb/info/1011/2003.htm", report_page(f"{agency}2024年政府信息公开工作年度报告", agency, 2,
-                                                       extra=download, article=vsb_article))
+                                                       extra=download, article=vsb_article, carried=(CARRY, None)))
         self.add("/vsb/system/_content/download.jsp", doc or docx_bytes,
                  "application/msword" if doc else "application/octet-stream", needs_referer="/vsb/info/")
         pictures = "".join(f'<p><img src="/vsb/images/table{i}.png" width="800" height="1100"></p>' for i in (1, 2))
@@ -228,9 +256,11 @@ class DemoPortal:
             image.save(buffer, format="PNG")
             self.add(f"/vsb/images/table{i}.png", buffer.getvalue(), "image/png")
         self.add("/vsb/info/1011/2004.htm", report_page(f"{agency}2023年政府信息公开工作年度报告（全文版）", agency, 10,
-                                                       article=vsb_article))
+                                                       article=vsb_article, published="2024-01-18",
+                                                       carried=(CARRY, None), says=0))
+        # 2022 leaves its zero cells blank.
         self.add("/vsb/info/1011/2001.htm", report_page(f"{agency}2022年政府信息公开工作年度报告", agency, 11,
-                                                       article=vsb_article))
+                                                       article=vsb_article, published="2023-01-16", blank_zeros=True))
 
     def _gkmlpt(self) -> None:
         agency = "示例市交通运输局"
@@ -241,10 +271,14 @@ class DemoPortal:
             (102, f"{agency}2024年政务公开工作要点"),
             (103, f"{agency}2023年政府信息公开工作年度报告"),
         ]
-        for number, title in articles:
-            body = (report_page(title, agency, 12 + number % 10, article=('<div class="article-content">', "</div>"))
-                    if "年度报告" in title else "<html><body>政务公开工作要点</body></html>")
-            self.add(f"/gkmlpt/content/0/{number}/post_{number}.html", body)
+        article = ('<div class="article-content">', "</div>")
+        # 2023 is published after 31 January; 2024 does not carry over 2023's row 4, and its prose counts
+        # ten applications more than its table.
+        self.add("/gkmlpt/content/0/103/post_103.html",
+                 report_page(articles[2][1], agency, 15, article=article, published="2024-02-26"))
+        self.add("/gkmlpt/content/0/101/post_101.html",
+                 report_page(articles[0][1], agency, 13, article=article, published="2025-01-22", says=10))
+        self.add("/gkmlpt/content/0/102/post_102.html", "<html><body>政务公开工作要点</body></html>")
         pages = {1: articles[:2], 2: articles[2:]}
         for page, chunk in pages.items():
             payload = {"total": len(articles), "page": page, "articles": [
@@ -269,13 +303,26 @@ class DemoPortal:
             ("2022/report.html", f"{agency}2022年政府信息公开工作年度报告"),
         ], '<div><a href="list_4.html">下一页</a></div>'))  # adds nothing new: paging stops here
         self.add("/generic/files/nb2024.pdf", huaian, "application/pdf")
-        self.add("/generic/2023/report.html", report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 5,
-                                                          article=("<div><div>", "</div></div>")))
+        # 2023 does not carry over 2022's row 4 (until it is corrected: edit_a_published_report).
+        self.add("/generic/2023/report.html", self._generic_2023())
         # Its text quotes markup (a portal's editor pasted it as text): the site must show it, never run it.
         hostile = ('<p>&lt;script&gt;window.pwned=1&lt;/script&gt;&lt;img src=x onerror="window.pwned=2"&gt;</p>')
         self.add("/generic/2022/report.html", report_page(f"{agency}2022年政府信息公开工作年度报告", agency, 6,
-                                                          extra=hostile, article=("<div><div>", "</div></div>")))
+                                                          extra=hostile, article=("<div><div>", "</div></div>"),
+                                                          published="2023-01-10"))
         self.add("/generic/2024/budget.html", "<html><body>预算公开</body></html>")
+
+    def _generic_2023(self, corrected: bool = False) -> str:
+        agency = "示例镇人民政府"
+        note = "<p>本报告发布后，对上年结转数据进行了更正。</p>" if corrected else ""
+        return report_page(f"{agency}2023年政府信息公开工作年度报告", agency, 5, article=("<div><div>", "</div></div>"),
+                           published="2024-01-12", carried=(CARRY if corrected else None, HUAIAN_CARRY),
+                           overview=note)
+
+    def edit_a_published_report(self) -> None:
+        """The 示例镇 2023 report corrected on the portal after publication (its row 2 now carries over
+        2022's row 4, and a sentence says so): the next crawl keeps it as version 2."""
+        self.replace("/generic/2023/report.html", self._generic_2023(corrected=True).encode("utf-8"))
 
     # --- serving ---------------------------------------------------------------------------------
 

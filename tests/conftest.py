@@ -46,13 +46,16 @@ def nianbao(*args, timeout=600, check=True):
 
 @pytest.fixture(scope="session")
 def demo_archive(tmp_path_factory):
-    """The demo portal crawled and built once: {"data": folder, "portal": DemoPortal}."""
+    """The demo portal crawled, one report corrected on it after publication, crawled again, and built:
+    {"data": folder, "sites": registry}."""
     from crawler.demo_portal import DemoPortal
 
     folder = tmp_path_factory.mktemp("archive")
     portal = DemoPortal(work_dir=folder / "portal").start()
     try:
         sites = portal.write_sites(folder / "sites.yaml")
+        nianbao("crawl", "--sites", sites, "--data", folder / "data")
+        portal.edit_a_published_report()
         nianbao("crawl", "--sites", sites, "--data", folder / "data")
         nianbao("build", "--data", folder / "data")
     finally:

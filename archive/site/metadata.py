@@ -82,6 +82,20 @@ QUERIES = {
 }
 
 
+def failing_queries() -> dict:
+    """A canned query per rule: the latest reports failing it, with what failed."""
+    from archive.site.quality import ALL_RULES, failing_query
+
+    return {failing_query(rule): {
+        "title": f"未通过 Failing {rule}",
+        "description": f"Latest reports failing {rule}: {meaning}.",
+        "sql": ("SELECT r.id AS report, r.agency, r.province, r.year, c.scope, c.message\n"
+                "FROM checks c JOIN reports r ON r.id = c.report_id\n"
+                f"WHERE c.rule = '{rule}' AND c.ok = 0 AND r.is_latest = 1\n"
+                "ORDER BY r.year DESC, r.agency, c.scope"),
+    } for rule, meaning in ALL_RULES.items()}
+
+
 def metadata(data_dir: str) -> dict:
     return {
         "title": "年报档案 nianbao: 政府信息公开工作年度报告",
@@ -95,7 +109,7 @@ def metadata(data_dir: str) -> dict:
         "databases": {"archive": {
             "title": "年报档案 Archive",
             "description": "Tables of shared/spec/data-model.md. 报告 reports, 统计表 three long tables, 检查 checks.",
-            "queries": QUERIES,
+            "queries": {**QUERIES, **failing_queries()},
             "tables": {
                 "reports": {
                     "title": "报告 Reports (every version)",

@@ -7,6 +7,8 @@
   matches with ⟦ ⟧, which the HTML view turns into <mark> after escaping.
 - `/report/<id>`: the three tables laid out as printed, the checks, the source link, the archived
   files and the other versions. `/charts`: applications and outcomes over the years, as inline SVG.
+- `/agency/<name>`: an agency's reports year by year with a row of check badges per rule; `/quality`:
+  the share of reports passing each rule by year and by province (archive/site/quality.py).
 - `/raw/<sha256>`: an archived original from the raw store, sandboxed (a portal's HTML never runs here).
 
 Everything from a portal is shown as text: templates escape it, and no cell is rendered as HTML except
@@ -17,13 +19,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive import search
-from archive.site import charts, layout
+from archive import changes, search
+from archive.site import charts, layout, quality
 
 DATABASE = "archive"
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
@@ -49,6 +52,8 @@ def render_cell(row, value, column, table, database):
         return Markup(str(escape(value)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
     if column == "report" and isinstance(value, int):
         return Markup(f'<a href="/report/{value}">{value}</a>')
+    if column == "agency" and isinstance(value, str) and value:
+        return Markup(f'<a href="/agency/{quote(value, safe="")}">{escape(value)}</a>')
     return None
 
 
@@ -57,6 +62,8 @@ def register_routes():
     return [
         (r"^/report/(?P<id>\d+)$", report_page),
         (r"^/charts$", charts_page),
+        (r"^/agency/(?P<name>[^/]+)$", agency_page),
+        (r"^/quality$", quality_page),
         (r"^/raw/(?P<sha256>[0-9a-f]{64})$", raw_file),
     ]
 
@@ -67,7 +74,7 @@ def menu_links():
 
 
 NAV = [("/", "首页 Home"), ("/archive/reports?is_latest=1", "报告 Reports"), ("/archive/search", "全文检索 Search"),
-       ("/charts", "图表 Charts"), ("/archive/disagreeing_reports", "数字不符 Disagreements"),
+       ("/charts", "图表 Charts"), ("/quality", "质量 Quality"), ("/archive/disagreeing_reports", "数字不符 Disagreements"),
        ("/archive/new_reports.atom", "订阅 Atom feed")]
 
 
@@ -102,8 +109,38 @@ async def report_page(datasette, request):
         [report["report_key"]])).rows]
     context = {"report": report, "tables": layout.tables(report["table_format"], values), "checks": checks,
                "files": files, "versions": versions, "warnings": json.loads(report["warnings"] or "[]"),
-               "chart": charts.outcomes_chart(await _series(db, report["agency"]))}
+               "chart": charts.outcomes_chart(await _series(db, report["agency"])),
+               "changes": await _changes(db, report, values), "rules": quality.ALL_RULES}
     return Response.html(await datasette.render_template("report.html", context, request=request))
+
+
+async def _changes(db, report: dict, values: dict):
+    """What changed since the version before, if there is one."""
+    rows = (await db.execute("SELECT id, version, first_seen, text FROM reports WHERE report_key = ? AND version = ?",
+                             [report["report_key"], report["version"] - 1])).rows
+    if not rows:
+        return None
+    earlier = dict(rows[0])
+    before = {}
+    for table, (first, second) in quality.KEYS.items():
+        for row in (await db.execute(f"SELECT {first}, {second}, value FROM {table} WHERE report_id = ?",
+                                     [earlier["id"]])).rows:
+            before[(table, row[0], row[1])] = row[2]
+    after = {(table, row[first], row[second]): row["value"]
+             for table, (first, second) in quality.KEYS.items() for row in values[table]}
+    return {"earlier": earlier, "found": changes.between(before, after, earlier["text"], report["text"])}
+
+
+async def agency_page(datasette, request):
+    context = await quality.agency(_db(datasette), unquote(request.url_vars["name"]))  # the route sees the raw path
+    if context is None:
+        return Response.html("<p>No reports of this agency</p>", status=404)
+    return Response.html(await datasette.render_template("agency.html", context, request=request))
+
+
+async def quality_page(datasette, request):
+    context = {"overview": await quality.overview(_db(datasette))}
+    return Response.html(await datasette.render_template("quality.html", context, request=request))
 
 
 async def _series(db, agency: str | None):
