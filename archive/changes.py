@@ -7,6 +7,7 @@ stylesheet) has no changes.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -18,7 +19,8 @@ def prose(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip() and "\t" not in line]
 
 
-def sentences(text: str | None) -> list[str]:
+@functools.lru_cache(maxsize=8192)  # a report is compared with the year before and the year after
+def sentences(text: str | None) -> tuple[str, ...]:
     """The prose cut into sentences at 。！？；, spaces removed, each once, in order. Lines are joined first:
     a PDF breaks sentences at its line ends, and a heading (no full stop) joins the sentence after it.
     Fragments under eight characters are not sentences."""
@@ -27,7 +29,7 @@ def sentences(text: str | None) -> list[str]:
         if len(piece) >= 8 and piece not in seen:
             seen.add(piece)
             out.append(piece)
-    return out
+    return tuple(out)
 
 
 @dataclass

@@ -8,6 +8,7 @@ previous year archived, a report year before the 2019 format) gives no entry.
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -97,6 +98,8 @@ _STATEMENTS = {
     "litigation": [rf"行政诉讼[^。；;，,\d]{{0,10}}?{_N}\s*(?:件|起|宗|次|个)"],
     "fees": [r"行政事业性收费[^。；;，,\d]{0,14}?(\d+(?:\.\d+)?)\s*万元"],
 }
+_STATEMENTS = {quantity: [re.compile(p) for p in patterns] for quantity, patterns in _STATEMENTS.items()}
+_WORTH_READING = re.compile(r"申请|复议|诉讼|结转|收费")
 _NOT_RECEIVED = re.compile(r"复议|诉讼|举报|投诉|信访|咨询")
 _NONE_RECEIVED = re.compile(rf"(?:未|没有)(?:收到|接到|受理){_STOP}{{0,18}}?申请")
 _NONE_CASES = re.compile(rf"(?:未|没有)(?:发生|出现|收到|产生|有){_STOP}{{0,24}}?(?:行政复议|行政诉讼){_STOP}*")
@@ -127,7 +130,8 @@ def stated(text: str | None) -> dict[str, tuple[float | int, str]]:
     found: dict[str, tuple[float | int, str]] = {}
     joined = "".join(changes.prose(text))  # a PDF breaks its lines mid-sentence
     for clause in re.split(r"(?<=[。；;])", joined):
-        _read_clause(clause, found)
+        if _WORTH_READING.search(clause):
+            _read_clause(clause, found)
     return found
 
 
@@ -136,7 +140,7 @@ def _read_clause(clause: str, found: dict) -> None:
         if quantity in found:
             continue
         for pattern in patterns:
-            match = re.search(pattern, clause)
+            match = pattern.search(clause)
             if not match or (quantity == "received" and _NOT_RECEIVED.search(match.group(0))):
                 continue
             number = _number(match.group(1))
@@ -262,25 +266,24 @@ def format_matches_year(report: dict) -> list[dict]:
 
 # --- text.copied_from_previous_year --------------------------------------------------------------
 
-def _comparable(sentence: str, years: tuple[int, int]) -> str:
-    """A sentence with the report's own years masked, so a text copied with only its year updated counts."""
-    for year in years:
-        sentence = sentence.replace(str(year), "YEAR")
-    return sentence
+@functools.lru_cache(maxsize=8192)
+def _masked(text: str | None, years: tuple[int, ...]) -> tuple[str, ...]:
+    """The text's sentences with the report's own years masked, so a text copied with only its year
+    updated counts as copied."""
+    return changes.sentences(re.sub("|".join(str(y) for y in years), "YEAR", text or ""))
 
 
 def copied_from_previous_year(report: dict, previous: dict | None) -> list[dict]:
     if previous is None:
         return []
-    ours = changes.sentences(report.get("text"))
-    theirs = changes.sentences(previous.get("text"))
+    years = (report["year"], previous["year"], report["year"] + 1)
+    ours, theirs = _masked(report.get("text"), years), _masked(previous.get("text"), years)
     if len(ours) < 4 or not theirs:
         return []
-    years = (report["year"], previous["year"], report["year"] + 1, previous["year"] + 1)
-    before = {_comparable(s, years) for s in theirs}
-    repeated = [s for s in ours if _comparable(s, years) in before]
+    before = set(theirs)
+    repeated = [s for s in ours if s in before]
     share = len(repeated) / len(ours)
-    example = f", e.g. 「{repeated[0][:60]}」" if repeated else ""
+    example = f", e.g. 「{repeated[0].replace('YEAR', str(report['year']))[:60]}」" if repeated else ""
     return [_entry("text.copied_from_previous_year", "text", share <= 0.5,
                    f"{len(repeated)} of {len(ours)} sentences ({share:.0%}) repeat the {previous['year']} report"
                    f"{example}")]
