@@ -44,15 +44,15 @@ TABLE_NAMES = {"active_disclosure": "主动公开 (table 2)", "applications": "�
 def apply(reports: list[dict]) -> None:
     """Add every rule's entries to each report's `checks` (all versions; cross-year rules compare with the
     agency's latest report of the year before)."""
-    latest = {(r["agency"], r["year"]): r for r in reports if r["is_latest"] and r["year"]}
+    latest = {(r["agency"], r["year"]): r for r in reports if r["is_latest"] and r["year"] and r["agency"]}
     by_version = {(r["report_key"], r["version"]): r for r in reports}
     for report in reports:
-        previous = latest.get((report["agency"], report["year"] - 1)) if report["year"] else None
+        previous = latest.get((report["agency"], report["year"] - 1)) if report["year"] and report["agency"] else None
         earlier = by_version.get((report["report_key"], report["version"] - 1))
-        report["checks"] += [*carry_over(report, previous), *text_vs_tables(report), *deadline(report),
-                             *format_matches_year(report), *copied_from_previous_year(report, previous),
-                             *edited_after_publication(report, earlier), *missing_tables(report),
-                             *blank_cells(report)]
+        added = [*carry_over(report, previous), *text_vs_tables(report), *deadline(report),
+                 *format_matches_year(report), *copied_from_previous_year(report, previous),
+                 *edited_after_publication(report, earlier), *missing_tables(report), *blank_cells(report)]
+        report["checks"] = report["checks"] + added  # a new list: the extractor's may be shared
 
 
 def _entry(rule: str, scope: str, ok: bool | None, message: str) -> dict:

@@ -223,3 +223,10 @@ def test_pingtan_2019_to_2024_pass_carry_over_and_text_vs_tables():
     assert stated == {(2020, "received"), (2021, "received"), (2021, "carried_forward"), (2022, "received"),
                       (2022, "review"), (2022, "litigation"), (2023, "received"), (2023, "review"),
                       (2023, "litigation")}
+
+
+def test_reports_without_an_agency_are_not_compared_with_each_other():
+    first, second = pingtan(2021), pingtan(2022)
+    first["agency"] = second["agency"] = None
+    checks.apply([first, second])
+    assert not [c for c in second["checks"] if c["rule"] in ("applications.carry_over", "text.copied_from_previous_year")]
