@@ -214,7 +214,9 @@ _DEPARTMENT = re.compile(r"(委员会|委|局|办|办公室|厅|部|署|院|中�
 
 def agency_kind(agency: str | None) -> str | None:
     """'government' (county level and up: due 31 March), 'township' or 'department' (due 31 January), from
-    the name; None when the name says neither."""
+    the name; None when the name says neither. 条例第四十九条 sets 31 January for 县级以上人民政府部门 and
+    31 March for 县级以上地方人民政府; it names no date for 乡镇 and 街道, whose reports go into their
+    county's report, so they are held to the departments' date."""
     name = re.sub(r"[（(].*?[)）]$", "", agency or "").strip()
     if not name:
         return None
@@ -235,8 +237,8 @@ def deadline(report: dict) -> list[dict]:
         return [_entry("published.deadline", "date", None,
                        f"not checked: cannot tell from the name {report.get('agency')!r} whether it is a government")]
     due = date(report["year"] + 1, 3, 31) if kind == "government" else date(report["year"] + 1, 1, 31)
-    who = {"government": "a county-level or higher government", "township": "a 乡镇 or 街道 (条例第五十条)",
-           "department": "a department"}[kind]
+    who = {"government": "a county-level or higher government", "department": "a department",
+           "township": "a 乡镇 or 街道 (条例第四十九条 gives 31 March to county-level and higher governments only)"}[kind]
     try:
         published = date.fromisoformat(report.get("published") or "")
     except ValueError:
