@@ -14,6 +14,7 @@ from datetime import date
 
 from archive import changes
 from archive.merge import values
+from extract.statistics import APPLICANTS
 
 RULES = {  # rule: what a reader is told it means
     "applications.carry_over": "上年结转 (row 2) equals the previous report's 结转下年度 (row 4), column by column",
@@ -35,8 +36,6 @@ WITHIN_REPORT = {
     "review_litigation.total": "per group: 总计 = upheld + corrected + other + pending",
     "sources.agree": "the report's page and its attachments give the same numbers",
 }
-APPLICANTS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
-              "legal_service_org", "other_org", "total")
 TABLE_NAMES = {"active_disclosure": "主动公开 (table 2)", "applications": "依申请公开 (table 3)",
                "review_litigation": "行政复议、行政诉讼 (table 4)"}
 
@@ -297,7 +296,7 @@ def edited_after_publication(report: dict, earlier: dict | None) -> list[dict]:
     if earlier is None:
         return [_entry("report.edited_after_publication", "content", True,
                        f"version {report['version']}, first archived {report['first_seen'][:10]}")]
-    found = changes.between(_all_values(earlier), _all_values(report), earlier.get("text"), report.get("text"))
+    found = changes.between(values(earlier["tables"]), values(report["tables"]), earlier.get("text"), report.get("text"))
     if not found:
         return [_entry("report.edited_after_publication", "content", True,
                        f"version {report['version']} ({report['first_seen'][:10]}) changed its files but not "
@@ -305,10 +304,6 @@ def edited_after_publication(report: dict, earlier: dict | None) -> list[dict]:
     return [_entry("report.edited_after_publication", "content", False,
                    f"changed after publication: version {report['version']} of {report['first_seen'][:10]} "
                    f"against version {earlier['version']} of {earlier['first_seen'][:10]}: {found.summary()}")]
-
-
-def _all_values(report: dict) -> dict:
-    return values(report["tables"])
 
 
 # --- tables.missing, tables.blank_cells ----------------------------------------------------------

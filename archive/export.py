@@ -12,13 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from archive.build import ARCHIVE
+from archive.tables import KEYS
 
 LONG_TABLES = ["reports", "active_disclosure", "applications", "review_litigation", "checks", "report_files", "sites",
                "crawl_runs", "crawl_run_sites"]
 REPORT_FIELDS = ["id", "report_key", "version", "agency", "province", "city", "county", "year", "title", "published",
                  "table_format", "tables_as_images", "checks_failed", "url"]
-WIDE = {"active_disclosure": ("item", "measure"), "applications": ("row_code", "applicant"),
-        "review_litigation": ("kind", "outcome")}
 
 
 class ExportError(Exception):
@@ -27,7 +26,7 @@ class ExportError(Exception):
 
 def wide(db: sqlite3.Connection) -> pd.DataFrame:
     out = pd.read_sql(f"SELECT {', '.join(REPORT_FIELDS)} FROM reports WHERE is_latest = 1 ORDER BY id", db)
-    for table, (first, second) in WIDE.items():
+    for table, (first, second) in KEYS.items():
         long = pd.read_sql(f"SELECT t.report_id, t.{first}, t.{second}, t.value FROM {table} t"
                            " JOIN reports r ON r.id = t.report_id WHERE r.is_latest = 1", db)
         if long.empty:

@@ -37,6 +37,9 @@ def checks(report_id: int, checks: list[dict]):
         yield report_id, check["rule"], check.get("scope"), None if ok is None else int(bool(ok)), check.get("message")
 
 
+# The two columns that place a value in each statistics table.
+KEYS = {"active_disclosure": ("item", "measure"), "applications": ("row_code", "applicant"),
+        "review_litigation": ("kind", "outcome")}
 ROWS = {"active_disclosure": active_disclosure, "applications": applications, "review_litigation": review_litigation}
 
 

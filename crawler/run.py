@@ -74,12 +74,7 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
           overrides: dict | None = None) -> dict:
     """Crawl the sites into the data directory; returns the run's summary with a row per site.
     `overrides` are Scrapy settings from the user's configuration (nianbao/config.py)."""
-    data = Path(data_dir)
-    store = Store(data, background=True)
-    for old in sorted((data / "warc").glob("*.warc.gz")):
-        repair(old)
-    run_id = store.start_run(len(sites))
-    warc_path = data / "warc" / f"crawl-{run_id:05d}.warc.gz"
+    store, run_id, warc_path = open_run(Path(data_dir), len(sites))
     logging.getLogger("scrapy").setLevel(logging.INFO if log_file else logging.WARNING)
     previous_factory = logging.getLogRecordFactory()
     logging.setLogRecordFactory(_one_line_records(previous_factory))
@@ -93,18 +88,33 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
             crawler = process.create_crawler(spider_class)
             _show_progress(crawler, bar, bar.add_task(site.name, total=None, pages=0, reports=0, status=""))
             crawlers.append(crawler)
-            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=str(warc_path))
+            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path)
         try:
             process.start()
         finally:
             logging.setLogRecordFactory(previous_factory)
-    outcomes = [crawler.spider.outcome() for crawler in crawlers]
-    for site, outcome in zip(sites, outcomes):
-        store.set_site(site, outcome["status"], outcome["detail"])
-    summary = store.finish_run(run_id, sum(o["pages"] for o in outcomes),
-                               sum(c.spider.errors for c in crawlers), outcomes)
+    summary = close_run(store, run_id, [crawler.spider for crawler in crawlers])
+    summary["warc"] = warc_path
+    return summary
+
+
+def open_run(data: Path, sites: int) -> tuple[Store, int, str]:
+    """A crawl's store (its writer started), the WARC files of killed runs repaired, and a new run with the
+    path of its WARC file. `nianbao crawl` and the Scrapyd spider (crawler/spiders/site.py) both start here."""
+    store = Store(data, background=True)
+    for old in sorted((data / "warc").glob("*.warc.gz")):
+        repair(old)
+    run_id = store.start_run(sites)
+    return store, run_id, str(data / "warc" / f"crawl-{run_id:05d}.warc.gz")
+
+
+def close_run(store: Store, run_id: int, spiders: list) -> dict:
+    """Each site's status, the run's totals and its row per site; the store closed."""
+    outcomes = [spider.outcome() for spider in spiders]
+    for spider, outcome in zip(spiders, outcomes):
+        store.set_site(spider.site, outcome["status"], outcome["detail"])
+    summary = store.finish_run(run_id, sum(o["pages"] for o in outcomes), sum(s.errors for s in spiders), outcomes)
     store.close()
-    summary["warc"] = str(warc_path)
     return summary
 
 

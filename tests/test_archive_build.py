@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archive.checks import RULES
 from archive.merge import values
+from archive.tables import KEYS
 from crawler.demo_portal import DemoPortal
 from extract.report import extract_report
 from tests.conftest import nianbao, select
@@ -51,8 +52,7 @@ def test_values_and_checks_equal_the_extractors(demo_archive):
     for report_id, path, url in reports:
         extracted = extract_report(url, (data / path).read_bytes())
         archived = {}
-        for table, first, second in (("active_disclosure", "item", "measure"), ("applications", "row_code", "applicant"),
-                                     ("review_litigation", "kind", "outcome")):
+        for table, (first, second) in KEYS.items():
             for a, b, value in query(data, f"SELECT {first}, {second}, value FROM {table} WHERE report_id = ?", report_id):
                 if value is not None:
                     archived[(table, a, b)] = value

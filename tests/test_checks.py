@@ -8,6 +8,7 @@ import functools
 import pytest
 
 from archive import changes, checks
+from archive.merge import values
 from crawler import demo_documents as docs
 from extract.report import extract_report
 from tests.conftest import SEEDS, pingtan_page
@@ -170,7 +171,7 @@ def test_edited_after_publication():
     assert "version 2 of 2025-06-01 against version 1 of 2025-04-01" in entry["message"]
     assert "1 table values changed (applications 1 natural_person: 71 → 70)" in entry["message"]
     assert "1 sentences removed, 1 added" in entry["message"]
-    found = changes.between(checks._all_values(first), checks._all_values(edited), first["text"], edited["text"])
+    found = changes.between(values(first["tables"]), values(edited["tables"]), first["text"], edited["text"])
     assert [s for s in found.added if "74件" in s] and [s for s in found.removed if "75件" in s]
 
 

@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from archive import changes, search
 from archive.site import charts, layout, quality
+from archive.tables import KEYS
 
 DATABASE = "archive"
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
@@ -121,13 +122,9 @@ async def _changes(db, report: dict, values: dict):
     if not rows:
         return None
     earlier = dict(rows[0])
-    before = {}
-    for table, (first, second) in quality.KEYS.items():
-        for row in (await db.execute(f"SELECT {first}, {second}, value FROM {table} WHERE report_id = ?",
-                                     [earlier["id"]])).rows:
-            before[(table, row[0], row[1])] = row[2]
+    before = {key[1:]: value for key, value in (await quality.table_values(db, [earlier["id"]])).items()}
     after = {(table, row[first], row[second]): row["value"]
-             for table, (first, second) in quality.KEYS.items() for row in values[table]}
+             for table, (first, second) in KEYS.items() for row in values[table]}
     return {"earlier": earlier, "found": changes.between(before, after, earlier["text"], report["text"])}
 
 

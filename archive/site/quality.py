@@ -4,6 +4,7 @@ what a reader of the portal sees today."""
 from __future__ import annotations
 
 from archive.checks import RULES, WITHIN_REPORT
+from archive.tables import KEYS
 
 ALL_RULES = {**WITHIN_REPORT, **RULES}
 FIGURES = [  # label, table, row, column
@@ -16,8 +17,6 @@ FIGURES = [  # label, table, row, column
     ("行政诉讼·复议后起诉 lawsuits after review", "review_litigation", "litigation_after_review", "total"),
     ("行政事业性收费 fees (万元)", "active_disclosure", "fees", "amount"),
 ]
-KEYS = {"applications": ("row_code", "applicant"), "review_litigation": ("kind", "outcome"),
-        "active_disclosure": ("item", "measure")}
 
 
 def failing_query(rule: str) -> str:
@@ -32,11 +31,7 @@ async def agency(db, name: str) -> dict | None:
         return None
     ids = [r["id"] for r in reports]
     marks = ",".join("?" * len(ids))
-    values = {}
-    for table, (first, second) in KEYS.items():
-        for row in (await db.execute(f"SELECT report_id, {first}, {second}, value FROM {table}"
-                                     f" WHERE report_id IN ({marks})", ids)).rows:
-            values[(row[0], table, row[1], row[2])] = row[3]
+    values = await table_values(db, ids)
     figures = [(label, [values.get((i, table, row, column)) for i in ids]) for label, table, row, column in FIGURES]
     found: dict[tuple, list] = {}
     for report_id, rule, ok, scope, message in (await db.execute(
@@ -45,6 +40,17 @@ async def agency(db, name: str) -> dict | None:
     rules = [rule for rule in ALL_RULES if any((rule, i) in found for i in ids)]
     badges = [(rule, ALL_RULES[rule], [_badge(found.get((rule, i))) for i in ids]) for rule in rules]
     return {"agency": name, "reports": reports, "figures": figures, "badges": badges}
+
+
+async def table_values(db, ids: list[int]) -> dict[tuple, object]:
+    """(report id, table, row, column) → value, for the three statistics tables of these reports."""
+    marks = ",".join("?" * len(ids))
+    values = {}
+    for table, (first, second) in KEYS.items():
+        for row in (await db.execute(f"SELECT report_id, {first}, {second}, value FROM {table}"
+                                     f" WHERE report_id IN ({marks})", ids)).rows:
+            values[(row[0], table, row[1], row[2])] = row[3]
+    return values
 
 
 def _badge(entries: list | None) -> dict:

@@ -12,11 +12,9 @@ from pathlib import Path
 
 from scrapy import signals
 
-from crawler.run import site_settings
+from crawler.run import close_run, open_run, site_settings
 from crawler.sites import load_sites
 from crawler.spider import ReportSpider
-from crawler.store import Store
-from crawler.warc import repair
 
 
 class SiteSpider(ReportSpider):
@@ -28,21 +26,15 @@ class SiteSpider(ReportSpider):
         if not chosen:
             raise ValueError(f"no site named {site!r} in {sites}")
         crawler.settings.setdict(site_settings(chosen[0]), priority="spider")  # as `nianbao crawl` does
-        store = Store(Path(data), background=True)
-        for old in sorted((Path(data) / "warc").glob("*.warc.gz")):
-            repair(old)
-        run_id = store.start_run(1)
-        warc_path = Path(data) / "warc" / f"crawl-{run_id:05d}.warc.gz"
-        spider = super().from_crawler(crawler, site=chosen[0], store=store, run_id=run_id, warc_path=str(warc_path),
+        store, run_id, warc_path = open_run(Path(data), 1)
+        spider = super().from_crawler(crawler, site=chosen[0], store=store, run_id=run_id, warc_path=warc_path,
                                       **kwargs)
         crawler.signals.connect(spider.finish, signal=signals.spider_closed)
         return spider
 
     def finish(self, spider, reason):
-        outcome = self.outcome()
-        self.store.set_site(self.site, outcome["status"], outcome["detail"])
-        summary = self.store.finish_run(self.run_id, self.pages, self.errors, [outcome])
-        self.store.close()
+        summary = close_run(self.store, self.run_id, [self])
+        outcome = summary["sites"][0]
         self.logger.warning("%s: %s, %s reports found, %s new, %s changed, %s failed; run %s", self.site.name,
-                            outcome["status"], outcome["found"], summary["new_reports"], summary["changed_reports"],
+                            outcome["status"], outcome["found"], outcome["new"], outcome["changed"],
                             outcome["failed"], summary["run"])
