@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei chromium
 BENCH_PACKAGES := nginx-light
-SHARED ?= ../shared
+
 
 .PHONY: run test deps debian venv bench bench-deps clean
 

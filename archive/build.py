@@ -1,5 +1,5 @@
 """`nianbao build`: the crawl's raw store and fetch log → `archive.db`, the public tables of
-shared/spec/data-model.md plus the search index.
+docs/data-model.md plus the search index.
 
 Documents are extracted only when new or changed (archive/extraction.py); a report's page and
 attachments merge into one report per version (archive/versions.py, archive/merge.py); then the whole

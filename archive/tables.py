@@ -1,4 +1,4 @@
-"""A merged report as rows of the archive's long tables (shared/spec/data-model.md), as tuples in the
+"""A merged report as rows of the archive's long tables (docs/data-model.md), as tuples in the
 order of COLUMNS: the build inserts millions of them, and dicts through sqlite-utils cost 4× more."""
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from archive import checks  # noqa: E402
 from archive.build import write_archive  # noqa: E402
 from archive.versions import Document  # noqa: E402
 from extract.report import extract_report  # noqa: E402
-from nianbao.paths import SEEDS  # noqa: E402
+from tests.conftest import SEEDS  # noqa: E402
 
 PLACES = ["北京市大兴区", "福建省福州市", "江苏省淮安市", "浙江省杭州市", "广东省深圳市南山区", "四川省成都市", "湖北省武汉市洪山区",
           "江西省赣州市信丰县", "河北省沧州市", "吉林省长春市"]

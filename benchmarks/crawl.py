@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo_portal import report_page  # noqa: E402
+from demo.portal import report_page  # noqa: E402
 
 BARE_SPIDER = textwrap.dedent('''
     import re, sys, time, scrapy

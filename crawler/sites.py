@@ -67,6 +67,10 @@ def load_sites(path: str | Path = DEFAULT_SITES) -> list[Site]:
         entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RegistryError(f"no such registry: {path}") from None
+    except IsADirectoryError:
+        raise RegistryError(f"{path} is a directory: give the registry file (a .yaml list of sites)") from None
+    except UnicodeDecodeError:
+        raise RegistryError(f"{path} is not a UTF-8 text file") from None
     except yaml.YAMLError as e:
         raise RegistryError(f"{path} is not valid YAML ({str(e).splitlines()[0]})") from None
     if not isinstance(entries, list):

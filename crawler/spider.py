@@ -75,6 +75,7 @@ class ReportSpider(scrapy.Spider):
         self.failed = 0  # report pages and files that could not be fetched or read
         self.reports: set[str] = set()
         self.skipped: list[str] = []
+        self.refused: list[str] = []  # redirects refused by crawler.guard, with their reasons
 
     async def start(self):
         for url in self.site.start_urls:
@@ -87,7 +88,8 @@ class ReportSpider(scrapy.Spider):
             status = "blocked"
         else:
             status = "ok" if self.pages and self.pages > self.errors else "unreachable"
-        return {"site": self.site.name, "status": status, "detail": self.blocked or "", "dialect": self.dialect,
+        detail = self.blocked or "; ".join(dict.fromkeys(self.refused))[:500]
+        return {"site": self.site.name, "status": status, "detail": detail, "dialect": self.dialect,
                 "pages": self.pages, "found": len(self.reports), "failed": self.failed, "skipped": len(self.skipped)}
 
     # --- pages ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 `data/raw/ab/<sha256>` holds each distinct body once, written to a temporary name and renamed, so a
 crawl killed at any moment leaves no half file under a real name (there is no fsync: a killed process
 loses nothing the kernel has; only a power cut could, and the next crawl fetches such a body again).
-`data/crawl.db` (SQLite, WAL) holds the `fetches` and `documents` tables of shared/spec/data-model.md
+`data/crawl.db` (SQLite, WAL) holds the `fetches` and `documents` tables of docs/data-model.md
 plus what the crawler found: the report documents per site with their versions, the sites' status and
 the crawl runs.
 

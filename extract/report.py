@@ -1,4 +1,4 @@
-"""A document (path, URL or bytes) → the JSON object of `shared/spec/report-json.md`.
+"""A document (path, URL or bytes) → the JSON object of `docs/report-json.md`.
 
 The format is sniffed from the bytes, not trusted from the name: portals serve PDFs as
 `application/octet-stream`, name DOC files `.docx`, and answer dead links with an HTML page.

@@ -174,7 +174,7 @@ def _config(args) -> int:
 
 
 def _demo_portal(args) -> int:
-    from crawler.demo_portal import DemoPortal
+    from demo.portal import DemoPortal
 
     portal = DemoPortal(args.host, args.port)
     portal.start()

@@ -90,7 +90,7 @@ def crawl_and_build(sites: Path, data: Path, log=None, workers: int | None = Non
 def start_demo(data: Path, port: int = DEMO_PORT):
     """The embedded demo portal on a fixed port when free (so the archive's URLs stay the same from run to
     run), else any; returns the portal and its sites registry."""
-    from crawler.demo_portal import DemoPortal
+    from demo.portal import DemoPortal
 
     for candidate in (port, 0):
         try:

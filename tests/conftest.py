@@ -1,10 +1,13 @@
-"""Shared paths: fixtures are read in place from ../shared, never copied into the repository."""
+"""Fixture paths and helpers shared by the tests. Every fixture lives in `tests/fixtures/` (see its README):
+the repository tests on its own."""
 from pathlib import Path
 
 import pytest
 
-from nianbao.paths import REAL, ROOT, SEEDS, SHARED  # noqa: F401
-
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+REAL = FIXTURES / "real"
+SEEDS = FIXTURES / "seeds"
 PINGTAN = REAL / "pingtan"
 
 
@@ -13,12 +16,6 @@ def pingtan_page(year: int) -> Path:
     matches = sorted(PINGTAN.glob(f"*/*_平潭综合实验区{year}年*/page.html"))
     assert matches, f"no Pingtan page for {year}"
     return matches[0]
-
-
-@pytest.fixture(scope="session")
-def shared():
-    assert SHARED.is_dir(), f"shared fixtures not found at {SHARED}"
-    return SHARED
 
 
 def select(path, sql: str, *args) -> list:
@@ -48,7 +45,7 @@ def nianbao(*args, timeout=600, check=True):
 def demo_archive(tmp_path_factory):
     """The demo portal crawled, one report corrected on it after publication, crawled again, and built:
     {"data": folder, "sites": registry}."""
-    from crawler.demo_portal import DemoPortal
+    from demo.portal import DemoPortal
 
     folder = tmp_path_factory.mktemp("archive")
     portal = DemoPortal(work_dir=folder / "portal").start()

@@ -15,7 +15,7 @@ from pathlib import Path
 from archive.checks import RULES
 from archive.merge import values
 from archive.tables import KEYS
-from crawler.demo_portal import DemoPortal
+from demo.portal import DemoPortal
 from extract.report import extract_report
 from tests.conftest import nianbao, select
 from tests.test_crawl import EXPECTED_REPORTS

@@ -9,7 +9,7 @@ import pytest
 
 from archive import changes, checks
 from archive.merge import values
-from crawler import demo_documents as docs
+from demo import documents as docs
 from extract.report import extract_report
 from tests.conftest import SEEDS, pingtan_page
 

@@ -1,7 +1,7 @@
 """Configuration in one place: DATA/nianbao.toml, NIANBAO_* variables, the command line, in that order."""
 import pytest
 
-from crawler.demo_portal import DemoPortal
+from demo.portal import DemoPortal
 from nianbao.config import ConfigError, load
 from tests.conftest import nianbao
 

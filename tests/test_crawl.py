@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_portal import DemoPortal, report_page
+from demo.portal import DemoPortal, report_page
 from tests.conftest import select
 
 EXPECTED_REPORTS = {
@@ -241,7 +241,7 @@ def test_download_timeout_and_size_limit_per_site(portal, tmp_path):
 
 
 def _limits_list(agency: str) -> str:
-    from crawler.demo_portal import _list_page
+    from demo.portal import _list_page
 
     return _list_page([(f"{year}.{ext}", f"{agency}{year}年政府信息公开工作年度报告")
                        for year, ext in ((2024, "html"), (2023, "html"), (2022, "pdf"))])

@@ -142,7 +142,7 @@ def test_legacy_doc_text_without_libreoffice(made, monkeypatch):
     doc_path = made["folder"] / "report.doc"
     if not doc_path.exists():
         convert(made["docx"], "doc", made["folder"])
-    monkeypatch.setattr(doc_reader.shutil, "which", lambda name: None)
+    monkeypatch.setattr(doc_reader.soffice, "soffice", lambda: None)
     report = extract_report(str(doc_path))
     assert report["title"] == TITLE
     assert "认真贯彻落实" in report["text"]

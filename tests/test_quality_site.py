@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_site import _report_id
 
-# What the demo portal was made with (crawler/demo_portal.py), latest versions.
+# What the demo portal was made with (demo/portal.py), latest versions.
 EXPECTED = {
     "applications.carry_over": {("示例市交通运输局", 2024)},
     "text.vs_tables": {("示例市交通运输局", 2024)},

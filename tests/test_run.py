@@ -9,7 +9,7 @@ import time
 import urllib.request
 from urllib.parse import quote
 
-from crawler.demo_portal import DemoPortal
+from demo.portal import DemoPortal
 
 
 def _free_port() -> int:

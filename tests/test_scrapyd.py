@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_portal import DemoPortal
+from demo.portal import DemoPortal
 from tests.conftest import nianbao, select
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -108,7 +108,7 @@ def metadata(data_dir: str) -> dict:
                     "datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
         "databases": {"archive": {
             "title": "年报档案 Archive",
-            "description": "Tables of shared/spec/data-model.md. 报告 reports, 统计表 three long tables, 检查 checks.",
+            "description": "Tables of docs/data-model.md. 报告 reports, 统计表 three long tables, 检查 checks.",
             "queries": {**QUERIES, **failing_queries()},
             "tables": {
                 "reports": {

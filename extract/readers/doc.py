@@ -9,14 +9,14 @@ result says that the structure is approximate.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import struct
 import subprocess
 import tempfile
+from pathlib import Path
 
 import olefile
 
+from extract import soffice
 from extract.model import Cell, ExtractError, Parsed, Table
 
 CONVERT_TIMEOUT = 120
@@ -36,9 +36,8 @@ def read_doc(data: bytes) -> Parsed:
     flags = struct.unpack_from("<H", word, 0x0A)[0]
     if flags & 0x0100:
         raise ExtractError("an encrypted DOC file: it needs a password to open")
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice:
-        converted = convert_to_docx(data, soffice)
+    if soffice.soffice():
+        converted = convert_to_docx(data)
         if converted is not None:
             from extract.readers.docx import read_docx
 
@@ -51,23 +50,14 @@ def read_doc(data: bytes) -> Parsed:
     return parsed
 
 
-def convert_to_docx(data: bytes, soffice: str) -> bytes | None:
+def convert_to_docx(data: bytes) -> bytes | None:
     with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as tmp:
-        source = os.path.join(tmp, "report.doc")  # .doc even for WPS files: LibreOffice picks the filter by name
-        with open(source, "wb") as f:
-            f.write(data)
-        profile = f"file://{tmp}/profile"
+        source = Path(tmp) / "report.doc"  # .doc even for WPS files: LibreOffice picks the filter by name
+        source.write_bytes(data)
         try:
-            subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                            "--convert-to", "docx:MS Word 2007 XML", "--outdir", tmp, source],
-                           check=True, capture_output=True, timeout=CONVERT_TIMEOUT)
+            return soffice.convert(source, "docx:MS Word 2007 XML", Path(tmp), CONVERT_TIMEOUT).read_bytes()
         except (subprocess.SubprocessError, OSError):
             return None
-        target = os.path.join(tmp, "report.docx")
-        if not os.path.exists(target):
-            return None
-        with open(target, "rb") as f:
-            return f.read()
 
 
 def word_text(ole, word: bytes, flags: int) -> str:

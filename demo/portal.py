@@ -1,5 +1,5 @@
-"""The project's own offline portal on 127.0.0.1: one 年报 column per CMS dialect, built from the shared
-fixtures and generated reports.
+"""The project's own offline portal on 127.0.0.1: one 年报 column per CMS dialect, built from its own
+documents (`demo/data`) and generated reports.
 
 Government portals cannot be reached from here, so tests, benchmarks and the default run crawl this.
 It serves what the real ones do: TRS static pages with `createPageHTML` and attachments in script arrays,
@@ -26,11 +26,11 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import yaml
 
-from crawler import demo_documents as docs
-from nianbao.paths import REAL
+from demo import DATA
+from demo import documents as docs
+from extract.soffice import convert, soffice
 
 LAST_MODIFIED = "Mon, 20 Jan 2025 08:00:00 GMT"
-PINGTAN = REAL / "pingtan"
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Resource:
 
 
 def _pingtan(year: int) -> bytes:
-    return next(PINGTAN.glob(f"*/*_平潭综合实验区{year}年*/page.html")).read_bytes()
+    return (DATA / f"pingtan-{year}.html").read_bytes()
 
 
 def report_page(title: str, agency: str, unit: int, charset: str | None = "utf-8", extra: str = "",
@@ -121,7 +121,7 @@ class DemoPortal:
                                      resource.content_type, resource.options)
 
     def _build(self) -> None:
-        huaian = (REAL / "huaian" / "szfgs2024.pdf").read_bytes()
+        huaian = (DATA / "huaian-2024.pdf").read_bytes()
         docx_bytes = self._docx()
         self.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
         self._trs(huaian)
@@ -150,12 +150,12 @@ class DemoPortal:
 
     def _doc(self, docx_bytes: bytes) -> bytes | None:
         """The DOCX saved as legacy DOC, when LibreOffice is here to do it."""
-        if not docs.soffice():
+        if not soffice():
             return None
         path = self.folder / "legacy.docx"
         path.write_bytes(docx_bytes)
         try:
-            return docs.convert(path, "doc", self.folder).read_bytes()
+            return convert(path, "doc", self.folder).read_bytes()
         except Exception:  # noqa: BLE001 - the portal serves without the DOC then
             return None
 

@@ -7,16 +7,14 @@ obey the balance rule, so a value read into the wrong cell shows.
 from __future__ import annotations
 
 import html
-import shutil
-import subprocess
 from pathlib import Path
 
 import docx
 
 from extract.statistics import APPLICANTS, OUTCOMES, REVIEW_KINDS, ROW_CODES
-from nianbao.paths import REAL
+from demo import DATA
 
-TEMPLATE = REAL / "template" / "template.docx"
+TEMPLATE = DATA / "template.docx"
 AGENCY = "示例市卫生健康委员会"
 YEAR = 2023
 TITLE = f"{AGENCY}{YEAR}年政府信息公开工作年度报告"
@@ -101,18 +99,6 @@ def fill_template(report: dict, path: Path, prose_paragraphs: int = 2, ruled: bo
     document.add_paragraph("2024年1月26日")
     document.save(str(path))
     return path
-
-
-def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def convert(path: Path, target: str, outdir: Path) -> Path:
-    """LibreOffice conversion (`pdf`, `doc`), in a private profile."""
-    subprocess.run([soffice(), f"-env:UserInstallation=file://{outdir}/lo-profile", "--headless", "--norestore",
-                    "--convert-to", target, "--outdir", str(outdir), str(path)],
-                   check=True, capture_output=True, timeout=180)
-    return outdir / f"{path.stem}.{target.split(':')[0]}"
 
 
 def page_images(pdf_path: Path, scale: float = 2.0, pages: list[int] | None = None) -> list:
