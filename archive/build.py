@@ -189,7 +189,7 @@ REPORT_COLUMNS = {
     "city": str, "county": str, "year": int, "title": str, "published": str, "table_format": str,
     "tables_as_images": int, "source_sha256": str, "attachment_sha256s": str, "checks_failed": int,
     "first_seen": str, "last_seen": str, "on_portal": int, "site": str, "warnings": str, "failed_rules": str,
-    "search_id": int, "text": str,
+    "cells": str, "search_id": int, "text": str,
 }
 
 
@@ -197,6 +197,7 @@ def report_row(report: dict) -> dict:
     row = {k: report.get(k) for k in REPORT_COLUMNS}
     row.update(is_latest=int(report["is_latest"]), tables_as_images=int(report["tables_as_images"]),
                checks_failed=_failed(report), warnings=json.dumps(report["warnings"], ensure_ascii=False),
+               cells=json.dumps(report.get("cells") or {}, ensure_ascii=False),
                search_id=report["id"],
                failed_rules=json.dumps(sorted({c["rule"] for c in report["checks"] if c.get("ok") is False})))
     return row

@@ -318,19 +318,13 @@ def missing_tables(report: dict) -> list[dict]:
     return [_entry("tables.missing", "tables", False, f"missing: {', '.join(absent)}{why}")]
 
 
-_BLANK = re.compile(r"^(.*?): (?:no value given \('.*'\), left null|inferred 0 .*)$")
-_NO_CELL = re.compile(r"^(.*?): no cell for (.*), left null$")  # an empty cell where the row has no position
-
-
 def blank_cells(report: dict) -> list[dict]:
+    """From the extractor's `cells` provenance: every cell printed blank or with a dash, whether the table's
+    sums force its value (inferred) or not (blank)."""
     if not any(report["tables"].get(t) for t in TABLE_NAMES):
         return []
-    blank = []
-    for warning in report.get("warnings") or []:
-        if match := _BLANK.match(warning):
-            blank.append(match.group(1))
-        elif match := _NO_CELL.match(warning):
-            blank += [f"{match.group(1)} {column}" for column in match.group(2).split(", ")]
+    cells = report.get("cells") or {}
+    blank = sorted(set(cells.get("inferred", [])) | set(cells.get("blank", [])))
     if not blank:
         return [_entry("tables.blank_cells", "cells", True, "every cell holds a number")]
     more = f" and {len(blank) - 5} more" if len(blank) > 5 else ""

@@ -71,6 +71,7 @@ def merge(version: Version, extracted: dict[str, dict]) -> dict:
         "warnings": warnings,
         "checks": checks,
         "tables": {t: winner.get(t) for t in TABLES},
+        "cells": winner.get("cells") or {"inferred": [], "blank": [], "unreadable": []},
         "documents": version.documents,
     }
 

@@ -5,7 +5,7 @@ null when one is missing (a check that could not be made is not a pass).
 """
 from __future__ import annotations
 
-from extract.statistics import APPLICANTS, OUTCOMES, RESULT_ROWS
+from extract.schema import equations
 
 
 def _fmt(values: list) -> str:
@@ -27,18 +27,18 @@ def _entry(rule: str, scope: str, left: list, right: list) -> dict:
 
 
 def check_report(table_format: str | None, applications: dict | None, review: dict | None) -> list[dict]:
+    """One entry per equation of extract.schema (the same arithmetic the solver fills blanks with)."""
+    tables = {"applications": applications or {}, "review_litigation": review or {}}
+
+    def value(path: str):
+        table, rest = path.split(".", 1)
+        row, column = rest.rsplit(".", 1)
+        return tables[table][row][column]
+
     checks = []
-    if applications:
-        results = [r for r in RESULT_ROWS[table_format or "2021"] if r in applications]
-        for a in APPLICANTS:
-            col = {code: row[a] for code, row in applications.items()}
-            checks.append(_entry("applications.balance", a, [col["1"], col["2"]], [col["3.7"], col["4"]]))
-        for a in APPLICANTS:
-            col = {code: row[a] for code, row in applications.items()}
-            checks.append(_entry("applications.results_sum", a, [col["3.7"]], [col[r] for r in results]))
-        for code, row in applications.items():
-            checks.append(_entry("applications.row_total", code, [row["total"]], [row[a] for a in APPLICANTS[:-1]]))
-    if review:
-        for kind, group in review.items():
-            checks.append(_entry("review_litigation.total", kind, [group["total"]], [group[o] for o in OUTCOMES[:-1]]))
+    rows = list(applications) if applications else []
+    for eq in equations(table_format, applications_rows=rows, review=bool(review)):
+        if eq.rule.startswith("applications.") and not applications:
+            continue
+        checks.append(_entry(eq.rule, eq.scope, [value(p) for p in eq.left], [value(p) for p in eq.right]))
     return checks

@@ -17,7 +17,7 @@ from extract.checks import check_report
 from extract.model import ExtractError, Parsed
 from extract.statistics import read_statistics
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -139,6 +139,7 @@ def assemble(parsed: Parsed, location: str, sha256: str, with_text: bool = True)
         "active_disclosure": stats.active_disclosure,
         "applications": stats.applications,
         "review_litigation": stats.review_litigation,
+        "cells": stats.cells if has_tables else {"inferred": [], "blank": [], "unreadable": []},
         "checks": check_report(stats.table_format, stats.applications, stats.review_litigation),
         "warnings": warnings,
         "text": text if with_text else None,

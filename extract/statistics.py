@@ -1,102 +1,37 @@
-"""Read the three statistics tables from rows of cells, by the rows' labels.
+"""Read the three statistics tables from a document's cell grid.
 
-Every reader flattens its document into tables of rows; this module reads them all as one stream in
-document order, so a table split across pages or pictures simply continues. A row is known by what its
-label says (`不掌握` is row 3.4.1 wherever it sits and however its brackets are written), never by its
-index, and its values are the cells after its last label cell. A row whose values are fewer than its
-columns is placed by the cells' positions when the source has them; otherwise it is left `null` with a
-warning, because guessing which cell is missing would shift its neighbours.
+Every reader (HTML, DOCX, PDF, OCR, text) hands over tables as rows of cells; this module reads them all as
+one stream in document order, so a table split across pages or pictures simply continues. Three steps, each
+general rather than a list of layouts:
+
+1. **Align** the printed rows to the official row sequence as a whole (extract.align): wrapped, misprinted,
+   missing, extra and merged rows are placed by their labels and by the rows around them.
+2. **Place** each row's numbers in its columns: all of them when the counts match, by the cells' grid
+   positions when the source has them, otherwise by which placement the table's own arithmetic accepts.
+3. **Solve** (extract.solver): a blank, dash or missing cell gets a value only where the printed numbers
+   force it, and every cell's provenance (printed, inferred, blank, unreadable) goes into `cells`.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 from statistics import median
 
+from extract.align import Official, Printed, align, clean_label, label_score
 from extract.model import Cell, Table
 from extract.numbers import EMPTY, NUMBER, TEXT, classify, normalize, parse_number
+from extract.schema import (ACTIVE_FIELDS, ACTIVE_ITEMS, APPLICANTS, OTHER_HANDLING, OUTCOME_LABELS, OUTCOMES,
+                            PRINTED_ROWS, RESULT_ROWS, REVIEW_KINDS, ROW_CODES, ROW_KEYS, ROW_LABELS, Equation,
+                            equations, other_handling_sum)
+from extract.solver import force
 
-APPLICANTS = [
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-]
+__all__ = ["APPLICANTS", "ROW_LABELS", "RESULT_ROWS", "ROW_CODES", "REVIEW_KINDS", "OUTCOMES", "ACTIVE_FIELDS",
+           "Statistics", "read_statistics"]
 
-ROW_LABELS = {
-    "1": "一、本年新收政府信息公开申请数量",
-    "2": "二、上年结转政府信息公开申请数量",
-    "3.1": "三、本年度办理结果（一）予以公开",
-    "3.2": "（二）部分公开",
-    "3.3.1": "（三）不予公开 1.属于国家秘密",
-    "3.3.2": "（三）不予公开 2.其他法律行政法规禁止公开",
-    "3.3.3": "（三）不予公开 3.危及“三安全一稳定”",
-    "3.3.4": "（三）不予公开 4.保护第三方合法权益",
-    "3.3.5": "（三）不予公开 5.属于三类内部事务信息",
-    "3.3.6": "（三）不予公开 6.属于四类过程性信息",
-    "3.3.7": "（三）不予公开 7.属于行政执法案卷",
-    "3.3.8": "（三）不予公开 8.属于行政查询事项",
-    "3.4.1": "（四）无法提供 1.本机关不掌握相关政府信息",
-    "3.4.2": "（四）无法提供 2.没有现成信息需要另行制作",
-    "3.4.3": "（四）无法提供 3.补正后申请内容仍不明确",
-    "3.5.1": "（五）不予处理 1.信访举报投诉类申请",
-    "3.5.2": "（五）不予处理 2.重复申请",
-    "3.5.3": "（五）不予处理 3.要求提供公开出版物",
-    "3.5.4": "（五）不予处理 4.无正当理由大量反复申请",
-    "3.5.5": "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
-    "3.6": "（六）其他处理",
-    "3.6.1": "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "3.6.2": "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "3.6.3": "（六）其他处理 3.其他",
-    "3.7": "（七）总计",
-    "4": "四、结转下年度继续办理",
-}
-_RESULT_ROWS = [c for c in ROW_LABELS if c.startswith("3.") and c not in ("3.6", "3.6.1", "3.6.2", "3.6.3", "3.7")]
-RESULT_ROWS = {
-    "2021": _RESULT_ROWS + ["3.6.1", "3.6.2", "3.6.3"],
-    "2019": _RESULT_ROWS + ["3.6"],
-}
-ROW_CODES = {f: ["1", "2"] + rows + ["3.7", "4"] for f, rows in RESULT_ROWS.items()}
+# Beyond any plausible count or amount (万元) in one agency's year: a misread, not a value.
+LIMIT = 10 ** 9
 
-REVIEW_KINDS = ["review", "litigation_direct", "litigation_after_review"]
-OUTCOMES = ["upheld", "corrected", "other", "pending", "total"]
-
-ACTIVE_FIELDS = {
-    "2021": {
-        "regulations": ["issued", "repealed", "in_force"],
-        "normative_documents": ["issued", "repealed", "in_force"],
-        "licensing": ["decisions"],
-        "punishment": ["decisions"],
-        "enforcement": ["decisions"],
-        "fees": ["amount"],
-    },
-    "2019": {
-        "regulations": ["new_made", "new_published", "total_published"],
-        "normative_documents": ["new_made", "new_published", "total_published"],
-        "licensing": ["last_year_items", "change", "decisions"],
-        "other_services": ["last_year_items", "change"],
-        "punishment": ["last_year_items", "change", "decisions"],
-        "enforcement": ["last_year_items", "change", "decisions"],
-        "fees": ["last_year_items", "change"],
-        "procurement": ["items", "amount"],
-    },
-}
-
-# Row label (the last label cell, brackets and numbering removed) → active-disclosure item.
-_ACTIVE_ITEMS = [
-    (r"规章", "regulations"),
-    (r"(行政)?规范性文件", "normative_documents"),
-    (r"行政许可", "licensing"),
-    (r"其他对外管理服务事项?", "other_services"),
-    (r"行政处罚", "punishment"),
-    (r"行政强制", "enforcement"),
-    (r"行政事业性收费", "fees"),
-    (r"政府集中采购", "procurement"),
-]
-# Column header words → measure.
 _MEASURES = [
     ("制发", "issued"),
     ("废止", "repealed"),
@@ -116,34 +51,9 @@ _FORMAT_MARKS = {
     "2019": ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "其他对外管理服务", "政府集中采购"],
     "2021": ["本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"],
 }
-# Phrases that name an applications row wherever it sits; checked in this order.
-_APPLICATION_PHRASES = [
-    ("本年新收", "1"),
-    ("上年结转", "2"),
-    ("结转下年", "4"),
-    ("部分公开", "3.2"),
-    ("国家秘密", "3.3.1"),
-    ("禁止公开", "3.3.2"),
-    ("三安全一稳定", "3.3.3"),
-    ("第三方合法权益", "3.3.4"),
-    ("内部事务", "3.3.5"),
-    ("过程性信息", "3.3.6"),
-    ("执法案卷", "3.3.7"),
-    ("行政查询", "3.3.8"),
-    ("不掌握", "3.4.1"),
-    ("另行制作", "3.4.2"),
-    ("仍不明确", "3.4.3"),
-    ("信访", "3.5.1"),
-    ("重复申请", "3.5.2"),
-    ("公开出版物", "3.5.3"),
-    ("大量反复", "3.5.4"),
-    ("重新出具", "3.5.5"),
-    ("逾期不补正", "3.6.1"),
-    ("收费通知", "3.6.2"),
-    ("缴纳费用", "3.6.2"),
-]
 _APPLICATION_HEADER = ("申请人情况", "自然人", "商业企业", "勾稽关系", "法人或其他组织")
 _NUMBERING = re.compile(r"^(\(?[一二三四五六七八九十\d]{1,2}[)\.、,]?)+")
+PRINTED, INFERRED, BLANK, UNREADABLE = "printed", "inferred", "blank", "unreadable"
 
 
 @dataclass
@@ -154,31 +64,98 @@ class Statistics:
     review_litigation: dict | None = None
     from_image: bool = False
     warnings: list[str] = field(default_factory=list)
+    cells: dict = field(default_factory=lambda: {"inferred": [], "blank": [], "unreadable": []})
 
 
 @dataclass
 class _Row:
     label_cells: list[Cell]
-    values: list[Cell]  # the cells after the last label, blanks at both ends removed
+    values: list[Cell]  # the cells after the last label, blanks kept
     table: int
     labels: list[str] = field(init=False)  # normalized label texts
 
     def __post_init__(self):
         self.labels = [normalize(c.text) for c in self.label_cells]
 
+    @property
+    def has_values(self) -> bool:
+        return any(classify(v.text) != EMPTY for v in self.values) or bool(self.values and self.label_cells)
+
+
+class _Grid:
+    """Each cell's value and provenance by contract path, filled by the table readers, then solved."""
+
+    def __init__(self, warnings: list[str]):
+        self.values: dict[str, float | None] = {}
+        self.status: dict[str, str] = {}
+        self.warnings = warnings
+
+    def put(self, path: str, cell: Cell | None, where: str) -> None:
+        if cell is None:
+            self.values[path], self.status[path] = None, BLANK
+            return
+        kind = classify(cell.text)
+        shown = cell.text.strip() or "blank"
+        value = parse_number(cell.text) if kind == NUMBER else None
+        if value is not None and abs(value) >= LIMIT:
+            self.warnings.append(f"{where}: {shown!r} is beyond any plausible value, unreadable")
+            value, kind = None, "implausible"
+        self.values[path] = value
+        if value is not None:
+            self.status[path] = PRINTED
+        elif kind == EMPTY:
+            self.status[path] = BLANK
+            self.warnings.append(f"{where}: no value given ({shown!r}), left null")
+        else:
+            self.status[path] = UNREADABLE
+            if kind != "implausible":
+                self.warnings.append(f"{where}: unreadable cell {shown!r}, left null")
+
+    def missing(self, path: str) -> None:
+        self.values[path], self.status[path] = None, BLANK
+
 
 def read_statistics(tables: list[Table]) -> Statistics:
-    rows = [_Row(*_split(cells), i) for i, t in enumerate(tables) for cells in t.rows]
+    rows = [_Row(*_split(cells), i) for i, t in enumerate(tables) for part in _rows_of(t) for cells in [part]]
     out = Statistics()
     out.table_format = _detect_format(rows)
     fmt = out.table_format or "2021"
     used: set[int] = set()
-    out.active_disclosure = _read_active(rows, fmt, used, out.warnings)
-    out.applications = _read_applications(rows, tables, fmt, used, out.warnings)
-    out.review_litigation = _read_review(rows, used, out.warnings)
+    grid = _Grid(out.warnings)
+    out.active_disclosure = _read_active(rows, fmt, used, grid)
+    app = _read_applications(rows, out.table_format, used, grid)
+    out.review_litigation = _read_review(rows, used, grid)
+    if app is not None:
+        fmt = app["format"]
+        out.table_format = out.table_format or fmt
+    _solve(grid, app, out)
+    out.applications = app and {code: {a: grid.values[f"applications.{code}.{a}"] for a in APPLICANTS}
+                                for code in ROW_CODES[app["format"]]}
+    if out.review_litigation is not None:
+        out.review_litigation = {kind: {o: grid.values[f"review_litigation.{kind}.{o}"] for o in OUTCOMES}
+                                 for kind in REVIEW_KINDS}
+    if out.active_disclosure is not None:
+        out.active_disclosure = {item: {f: grid.values[f"active_disclosure.{item}.{f}"] for f in fields}
+                                 for item, fields in ACTIVE_FIELDS[fmt].items()}
     if out.table_format is None and (out.applications or out.active_disclosure):
         out.table_format = fmt
     out.from_image = any(tables[i].from_image for i in used)
+    return out
+
+
+def _rows_of(table: Table) -> list[list[Cell]]:
+    """The table's rows; a row that strings several label-and-numbers rows together (text pasted one cell
+    per line without row breaks) is cut where numbers give way to a label again."""
+    out = []
+    for cells in table.rows:
+        kinds = [classify(c.text) for c in cells]
+        starts = [i for i in range(1, len(cells)) if kinds[i] == TEXT and kinds[i - 1] != TEXT]
+        pieces = [cells[a:b] for a, b in zip([0, *starts], [*starts, len(cells)])]
+        numbered = sum(any(classify(c.text) == NUMBER for c in piece) for piece in pieces)
+        if len(cells) > 12 and numbered > 1:
+            out.extend(pieces)
+        else:
+            out.append(cells)
     return out
 
 
@@ -186,12 +163,7 @@ def _split(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
     kinds = [classify(c.text) for c in cells]
     last = max((i for i, k in enumerate(kinds) if k == TEXT), default=-1)
     labels = [c for c, k in zip(cells[: last + 1], kinds) if k == TEXT]
-    values = cells[last + 1:]
-    while values and classify(values[0].text) == EMPTY:
-        values = values[1:]
-    while values and classify(values[-1].text) == EMPTY:
-        values = values[:-1]
-    return labels, values
+    return labels, cells[last + 1:]
 
 
 def _detect_format(rows: list[_Row]) -> str | None:
@@ -200,32 +172,42 @@ def _detect_format(rows: list[_Row]) -> str | None:
         joined = "".join(row.labels)
         for fmt, marks in _FORMAT_MARKS.items():
             votes[fmt] += sum(m in joined for m in marks)
-        code = _application_code(row.labels, None)
-        if code in ("3.6.1", "3.6.2"):
-            votes["2021"] += 1
-        elif code == "3.6" and row.values:
-            votes["2019"] += 1
     if not any(votes.values()):
         return None
     return max(votes, key=lambda f: votes[f])
 
 
-def _value(cell: Cell, where: str, warnings: list[str]):
-    kind = classify(cell.text)
-    if kind == NUMBER:
-        return parse_number(cell.text)
-    shown = cell.text.strip() or "blank"
-    warnings.append(f"{where}: no value given ({shown!r}), left null" if kind == EMPTY
-                    else f"{where}: unreadable cell {shown!r}, left null")
-    return None
+def _trimmed(values: list[Cell]) -> list[Cell]:
+    """Blank cells at both ends dropped: without positions they cannot be told from an empty label column."""
+    values = list(values)
+    while values and classify(values[-1].text) == EMPTY:
+        values.pop()
+    while values and classify(values[0].text) == EMPTY:
+        values.pop(0)
+    return values
 
 
 def _place(values: list[Cell], slots: int, centers: list[float] | None) -> list[Cell | None] | None:
-    """Values in slot order: all of them when the count matches, else by position, else None."""
-    if len(values) == slots:
+    """The row's cells in its columns, or None when neither counts nor positions decide.
+
+    The cells between the first and last printed one fill the columns when they are exactly as many (spans
+    are often off by one in real markup, counts are not). Otherwise, with positions (grid columns, x
+    coordinates) and the table's column centers, each printed cell goes to the nearest column and the rest
+    are blank."""
+    positioned = bool(values) and all(v.center is not None for v in values)
+    trimmed = _trimmed(values)
+    if len(trimmed) == slots:
+        return trimmed
+    if positioned and centers and len(centers) == slots:
+        return _by_position([v for v in values if classify(v.text) != EMPTY], centers)
+    if positioned and len(values) == slots:
         return list(values)
-    if not centers or len(centers) != slots or any(v.center is None for v in values):
-        return None
+    return None
+
+
+def _by_position(values: list[Cell], centers: list[float]) -> list[Cell | None] | None:
+    """Values placed in the column whose center is nearest, or None when positions cannot decide."""
+    slots = len(centers)
     gaps = [b - a for a, b in zip(centers, centers[1:])]
     tolerance = min(gaps) / 2 if gaps else float("inf")
     placed: list[Cell | None] = [None] * slots
@@ -243,11 +225,13 @@ def _place(values: list[Cell], slots: int, centers: list[float] | None) -> list[
 def _active_item(labels: list[str]) -> str | None:
     if not labels:
         return None
-    last = _NUMBERING.sub("", labels[-1])
-    for pattern, item in _ACTIVE_ITEMS:
-        if re.fullmatch(pattern, last):
-            return item
-    return None
+    last = clean_label(labels[-1])
+    if not last or len(last) > 14:
+        return None
+    scored = [(label_score(last, name) * (1 if len(last) <= len(name) + 2 else 0.8), item)
+              for item, name in ACTIVE_ITEMS.items()]
+    score, item = max(scored)
+    return item if score >= 0.8 else None
 
 
 def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
@@ -263,13 +247,14 @@ def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
     return measures, (centers if None not in centers else None)
 
 
-def _read_active(rows: list[_Row], fmt: str, used: set[int], warnings: list[str]) -> dict | None:
+def _read_active(rows: list[_Row], fmt: str, used: set[int], grid: _Grid) -> dict | None:
     fields = ACTIVE_FIELDS[fmt]
     found: dict[str, dict] = {}
     tables_used: set[int] = set()
-    mark = len(warnings)
+    mark = len(grid.warnings)
     header: list[str] = []
     header_centers: list[float] | None = None
+    staged: dict[str, Cell | None] = {}
     for row in rows:
         if row.labels and row.labels[0].startswith("信息内容"):
             header, header_centers = _header_measures(row.label_cells[1:])
@@ -278,151 +263,181 @@ def _read_active(rows: list[_Row], fmt: str, used: set[int], warnings: list[str]
         if item is None or item in found or not row.values:
             continue
         measures = header if header else fields.get(item, [])
-        where = f"active_disclosure.{item}"
         placed = _place(row.values, len(measures), header_centers)
-        if placed is None:
-            warnings.append(f"{where}: {len(row.values)} values for {len(measures)} columns, not placed")
-            found[item] = {}
-            tables_used.add(row.table)
-            continue
-        values = {}
-        for measure, cell in zip(measures, placed):
-            value = None if cell is None else _value(cell, f"{where}.{measure}", warnings)
-            if measure in fields.get(item, []):
-                values[measure] = value
-            elif value is not None:
-                warnings.append(f"{where}: {measure} = {value} has no field in the {fmt} format, dropped")
-        found[item] = values
+        where = f"active_disclosure.{item}"
+        found[item] = {}
         tables_used.add(row.table)
+        if placed is None:
+            grid.warnings.append(f"{where}: {len(values)} values for {len(measures)} columns, not placed")
+            continue
+        for measure, cell in zip(measures, placed):
+            if measure in fields.get(item, []):
+                found[item][measure] = True
+                staged[f"{where}.{measure}"] = cell
+            elif cell is not None and classify(cell.text) == NUMBER:
+                grid.warnings.append(f"{where}: {measure} = {cell.text.strip()} has no field in the {fmt} format, "
+                                     "dropped")
     if len(found) < 2:
-        del warnings[mark:]
+        del grid.warnings[mark:]
         return None
     used |= tables_used
-    result = {}
     for item, names in fields.items():
-        got = found.get(item)
-        if got is None:
-            warnings.append(f"active_disclosure.{item}: row not found, left null")
-            got = {}
-        result[item] = {name: got.get(name) for name in names}
-    return result
+        if item not in found:
+            grid.warnings.append(f"active_disclosure.{item}: row not found, left null")
+        for name in names:
+            path = f"active_disclosure.{item}.{name}"
+            if path in staged:
+                grid.put(path, staged[path], path)
+            else:
+                grid.missing(path)
+    return {}
 
 
 # --- applications (三、收到和处理政府信息公开申请情况) --------------------------------------------
 
+# （六）其他处理 is one row in the 2019 format and three in the 2021 one; either form is complete.
+_OFFICIAL = [Official(code, ROW_KEYS[code], 0.0 if code == "3.6" else 0.25 if code in OTHER_HANDLING else 0.6,
+                      -0.05 if code == "3.6" else 0.0, len(OTHER_HANDLING) if code == "3.6" else 0)
+             for code in PRINTED_ROWS]
 
-def _application_code(labels: list[str], previous: str | None) -> str | None:
-    if not labels:
+
+def _region(rows: list[_Row]) -> list[int]:
+    """Indexes of the rows from the applications table's first row (or header) to its last."""
+    start = None
+    for i, row in enumerate(rows):
+        label = clean_label("".join(row.labels))
+        if any(h in "".join(row.labels) for h in _APPLICATION_HEADER) or \
+                label_score(label, "本年新收政府信息公开申请数量") >= 0.8:
+            start = i
+            break
+    if start is None:
+        return []
+    end = min(len(rows), start + 60)
+    for i in range(start + 1, end):
+        label = clean_label("".join(rows[i].labels))
+        if label_score(label, "结转下年度继续办理") >= 0.8 and rows[i].values:
+            return list(range(start, i + 1))
+        if _is_review_header(rows[i]):
+            return list(range(start, i))
+    return list(range(start, end))
+
+
+def _read_applications(rows, marked_format: str | None, used, grid) -> dict | None:
+    """The applications table; its format is the one the active-disclosure table marks, else the one its own
+    （六） rows show."""
+    region = _region(rows)
+    if not region:
         return None
-    joined = "".join(labels)
-    if any(h in joined for h in _APPLICATION_HEADER):
-        return None
-    for phrase, code in _APPLICATION_PHRASES:
-        if phrase in joined:
-            return code
-    last = labels[-1]
-    if "予以公开" in joined and "不予以" not in joined:
-        return "3.1"
-    if re.fullmatch(r"(\(?[3三]\)?[\.、,]?)?其他", last) and previous in ("3.6.1", "3.6.2"):
-        return "3.6.3"
-    if "其他处理" in joined:
-        return "3.6"
-    if "总计" in last and (previous or "").startswith("3.") or re.match(r"\(?七\)?[、.]?总计", last):
-        return "3.7"
-    return None
-
-
-def _read_applications(rows, tables, fmt, used, warnings) -> dict | None:
-    codes = ROW_CODES[fmt]
-    found: dict[str, list] = {}
-    tables_used: set[int] = set()
-    mark = len(warnings)
-    previous = None
-    centers = _column_centers(rows, len(APPLICANTS))
-    for row in rows:
-        code = _application_code(row.labels, previous)
-        if code is None:
-            continue
-        previous = code
-        if code not in codes:
-            warnings.append(f"applications: row {code} does not belong to the {fmt} format, ignored")
-            continue
-        if code in found:
-            continue
-        where = f"applications {code}"
-        placed = _place(row.values, len(APPLICANTS), centers.get(row.table))
-        tables_used.add(row.table)
-        if placed is None:
-            warnings.append(f"{where}: {len(row.values)} values for {len(APPLICANTS)} columns, not placed")
-            found[code] = [None] * len(APPLICANTS)
-            continue
-        found[code] = [None if c is None else _value(c, f"{where} {a}", warnings)
-                       for a, c in zip(APPLICANTS, placed)]
-        missing = [a for a, c in zip(APPLICANTS, placed) if c is None]
-        if missing:
-            warnings.append(f"{where}: no cell for {', '.join(missing)}, left null")
+    printed = [Printed(clean_label("".join(rows[i].labels)), rows[i].has_values) for i in region]
+    placed = align(printed, _OFFICIAL)
+    found = {code: [rows[region[k]] for k in ks] for code, ks in placed.items()}
     if len(found) < 3 or not found.keys() & {"1", "3.7", "4"}:
-        del warnings[mark:]
         return None  # a phrase or two in another table (the pre-2019 统计表 has 部分公开 too), not this one
-    used |= tables_used
-    table = {}
-    for code in codes:
+    sub_rows = [c for c in OTHER_HANDLING if c in found]
+    table_format = marked_format or ("2019" if "3.6" in found and not sub_rows else "2021")
+    centers = _column_centers([r for rs in found.values() for r in rs], len(APPLICANTS))
+    ambiguous = {}
+    for code in PRINTED_ROWS:
         if code not in found:
-            warnings.append(f"applications {code}: row not found, left null")
-        values = found.get(code) or [None] * len(APPLICANTS)
-        table[code] = dict(zip(APPLICANTS, values))
-    _infer_zeros(table, fmt, warnings)
-    return table
+            continue
+        with_values = [r for r in found[code] if r.values] or found[code]
+        row = with_values[0]
+        for r in with_values:
+            used.add(r.table)
+        where = f"applications {code}"
+        cells = _place(row.values, len(APPLICANTS), centers.get(row.table))
+        if cells is None:
+            ambiguous[code] = _trimmed(row.values)
+            for a in APPLICANTS:
+                grid.missing(f"applications.{code}.{a}")
+            continue
+        for a, cell in zip(APPLICANTS, cells):
+            grid.put(f"applications.{code}.{a}", cell, f"{where} {a}")
+        missing = [a for a, c in zip(APPLICANTS, cells) if c is None]
+        if missing:
+            grid.warnings.append(f"{where}: no cell for {', '.join(missing)}, left null")
+    rows_kept = ROW_CODES[table_format]
+    for code in PRINTED_ROWS:
+        if code not in found and code in rows_kept and not (code == "3.6" and sub_rows) and \
+                not (code in OTHER_HANDLING and "3.6" in found):
+            grid.warnings.append(f"applications {code}: row not found, left null")
+        for a in APPLICANTS:
+            grid.values.setdefault(f"applications.{code}.{a}", None)
+            grid.status.setdefault(f"applications.{code}.{a}", BLANK)
+    app = {"format": table_format, "aux": [c for c in ("3.6", *OTHER_HANDLING) if c not in rows_kept]}
+    for code, values in ambiguous.items():
+        _place_by_arithmetic(grid, code, values, app)
+    return app
 
 
 def _column_centers(rows: list[_Row], slots: int) -> dict[int, list[float]]:
     """Per table, the median position of each value column among that table's complete rows."""
     samples: dict[int, list[list[float]]] = {}
     for row in rows:
-        if len(row.values) == slots and all(v.center is not None for v in row.values):
-            samples.setdefault(row.table, []).append([v.center for v in row.values])
+        values = row.values if len(row.values) == slots else _trimmed(row.values)
+        if len(values) == slots and all(v.center is not None for v in values):
+            samples.setdefault(row.table, []).append([v.center for v in values])
     return {t: [median(col) for col in zip(*rows_)] for t, rows_ in samples.items()}
 
 
-def _infer_zeros(table: dict, fmt: str, warnings: list[str]) -> None:
-    """Fill a null cell with 0 only where the table's own arithmetic forces it: a sum of non-negative
-    counts that is 0 makes every part 0."""
-    results = RESULT_ROWS[fmt]
-    equations = []  # (known side, side that may be forced to zeros, reason)
-    for a in APPLICANTS:
-        equations.append(([("3.7", a)], [(r, a) for r in results], f"row 3.7 {a} is 0"))
-        equations.append(([("1", a), ("2", a)], [("3.7", a), ("4", a)], f"rows 1 + 2 {a} are 0"))
-        equations.append(([("3.7", a), ("4", a)], [("1", a), ("2", a)], f"rows 3.7 + 4 {a} are 0"))
-    for code in table:
-        equations.append(([(code, "total")], [(code, a) for a in APPLICANTS[:-1]], f"row {code} total is 0"))
-    changed = True
-    while changed:
-        changed = False
-        for known, parts, reason in equations:
-            # A known part that is not 0 means the report's own sum is broken here: it forces nothing.
-            if all(table[r][c] == 0 for r, c in known) and all(table[r][c] in (0, None) for r, c in parts):
-                for r, c in parts:
-                    if table[r][c] is None:
-                        table[r][c] = 0
-                        changed = True
-                        warnings.append(f"applications {r} {c}: inferred 0 ({reason} and counts are non-negative)")
+def _place_by_arithmetic(grid: _Grid, code: str, values: list[Cell], app: dict) -> None:
+    """A row with fewer numbers than columns and no positions: try every way its numbers can sit in order in
+    the seven columns, and keep the one placement the table's equations accept, if exactly one does."""
+    where = f"applications {code}"
+    eqs = [e for e in _equations(app) if any(p.startswith(f"applications.{code}.") for p in (*e.left, *e.right))]
+    fits = []
+    if 0 < len(values) < len(APPLICANTS) and len(APPLICANTS) - len(values) <= 2:
+        for slots in combinations(range(len(APPLICANTS)), len(values)):
+            trial = dict(grid.values)
+            for slot, cell in zip(slots, values):
+                trial[f"applications.{code}.{APPLICANTS[slot]}"] = parse_number(cell.text)
+            if _feasible(trial, eqs):
+                fits.append(slots)
+    if len(fits) != 1:
+        grid.warnings.append(f"{where}: {len(values)} values for {len(APPLICANTS)} columns, not placed")
+        return
+    for slot, cell in zip(fits[0], values):
+        grid.put(f"applications.{code}.{APPLICANTS[slot]}", cell, f"{where} {APPLICANTS[slot]}")
+    grid.warnings.append(f"{where}: {len(values)} values for {len(APPLICANTS)} columns, placed by the table's sums")
+
+
+def _feasible(values: dict, eqs: list[Equation]) -> bool:
+    """Whether non-negative values for the unknowns can satisfy every equation (each taken alone)."""
+    for eq in eqs:
+        terms = [(p, 1) for p in eq.left] + [(p, -1) for p in eq.right]
+        known = sum(c * values[p] for p, c in terms if values.get(p) is not None)
+        unknown = {c for p, c in terms if values.get(p) is None}
+        if not unknown and abs(known) > 1e-9:
+            return False
+        if unknown == {1} and known > 1e-9 or unknown == {-1} and known < -1e-9:
+            return False
+    return True
 
 
 # --- administrative review and litigation (四、行政复议、行政诉讼) ---------------------------------
 
 
-def _read_review(rows: list[_Row], used: set[int], warnings: list[str]) -> dict | None:
+def _is_review_header(row: _Row) -> bool:
+    joined = "".join(row.labels)
+    # The table's header row, not a sentence of prose that names both (OCR keeps prose as rows).
+    return "行政复议" in joined and ("行政诉讼" in joined or "维持" in joined) and len(joined) <= 40
+
+
+def _read_review(rows: list[_Row], used: set[int], grid: _Grid) -> dict | None:
     slots = len(REVIEW_KINDS) * len(OUTCOMES)
-    in_review = False
+    start = next((i for i, row in enumerate(rows) if _is_review_header(row)), None)
+    if start is None:
+        return None
+    header_cells: list[Cell] = []
     collected: list[Cell] = []
     table = None
-    for row in rows:
-        joined = "".join(row.labels)
-        # The table's header row, not a sentence of prose that names both (OCR keeps prose as rows).
-        if "行政复议" in joined and ("行政诉讼" in joined or "维持" in joined) and len(joined) <= 40:
-            in_review = True
+    for row in rows[start:]:
+        if row.label_cells and not any(classify(v.text) == NUMBER for v in row.values):
+            if collected:
+                break
+            header_cells += [c for c in row.label_cells if clean_label(c.text) in OUTCOME_LABELS]
             continue
-        if not in_review or row.labels or not any(classify(v.text) == NUMBER for v in row.values):
+        if not any(classify(v.text) == NUMBER for v in row.values):
             continue
         collected.extend(row.values)
         table = row.table
@@ -431,19 +446,49 @@ def _read_review(rows: list[_Row], used: set[int], warnings: list[str]) -> dict 
     if not collected:
         return None
     used.add(table)
-    if len(collected) != slots:
-        warnings.append(f"review_litigation: {len(collected)} values for {slots} columns, not placed")
-        values = [None] * slots
-    else:
-        values = []
-        for i, cell in enumerate(collected):
-            kind, outcome = REVIEW_KINDS[i // 5], OUTCOMES[i % 5]
-            values.append(_value(cell, f"review_litigation.{kind}.{outcome}", warnings))
-    result = {kind: dict(zip(OUTCOMES, values[i * 5:(i + 1) * 5])) for i, kind in enumerate(REVIEW_KINDS)}
-    for kind, group in result.items():
-        if group["total"] == 0:
-            for outcome in OUTCOMES[:-1]:
-                if group[outcome] is None:
-                    group[outcome] = 0
-                    warnings.append(f"review_litigation.{kind}.{outcome}: inferred 0 (its total is 0)")
-    return result
+    centers = sorted({c.center for c in header_cells if c.center is not None})
+    cells = _place(collected, slots, centers if len(centers) == slots else None)
+    if cells is None:
+        grid.warnings.append(f"review_litigation: {len(_trimmed(collected))} values for {slots} columns, not placed")
+        cells = [None] * slots
+    for i, cell in enumerate(cells):
+        kind, outcome = REVIEW_KINDS[i // 5], OUTCOMES[i % 5]
+        path = f"review_litigation.{kind}.{outcome}"
+        grid.put(path, cell, path)
+    return {}
+
+
+# --- the arithmetic ------------------------------------------------------------------------------
+
+
+def _equations(app: dict | None) -> list[Equation]:
+    if app is None:
+        return equations(None, applications_rows=[], review=True)
+    eqs = equations(app["format"], applications_rows=ROW_CODES[app["format"]] + app["aux"])
+    return eqs + other_handling_sum()
+
+
+def _solve(grid: _Grid, app: dict | None, out: Statistics) -> None:
+    forced = force(grid.values, _equations(app))
+    for path, value in sorted(forced.items(), key=lambda kv: _order(kv[0])):
+        grid.values[path] = value
+        grid.status[path] = INFERRED
+        table, rest = path.split(".", 1)
+        if table == "applications":
+            code, column = rest.rsplit(".", 1)
+            if app and code in app["aux"]:
+                continue
+            out.warnings.append(f"applications {code} {column}: inferred {value} (forced by the table's sums; "
+                                "counts are non-negative)")
+        else:
+            out.warnings.append(f"{path}: inferred {value} (forced by the table's sums; counts are non-negative)")
+    aux = {f"applications.{c}" for c in (app or {}).get("aux", [])}
+    for path, status in sorted(grid.status.items(), key=lambda kv: _order(kv[0])):
+        if status == PRINTED or path.rsplit(".", 1)[0] in aux:
+            continue
+        out.cells[status].append(path)
+
+
+def _order(path: str) -> tuple:
+    table, rest = path.split(".", 1)
+    return (["active_disclosure", "applications", "review_litigation"].index(table), rest)

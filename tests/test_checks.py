@@ -19,7 +19,7 @@ def as_report(extracted: dict, version: int = 1, first_seen: str = "2025-04-01T0
     return {"agency": extracted["agency"], "year": extracted["year"], "published": extracted["published"],
             "table_format": extracted["table_format"], "tables_as_images": extracted["tables_as_images"],
             "tables": {t: copy.deepcopy(extracted[t]) for t in checks.TABLE_NAMES}, "text": extracted["text"],
-            "warnings": list(extracted["warnings"]), "report_key": f"{extracted['agency']}|{extracted['year']}",
+            "warnings": list(extracted["warnings"]), "cells": extracted["cells"], "report_key": f"{extracted['agency']}|{extracted['year']}",
             "version": version, "is_latest": True, "first_seen": first_seen, "checks": []}
 
 

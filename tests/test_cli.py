@@ -29,8 +29,9 @@ def test_json_is_the_contract():
     report = json.loads(result.stdout)
     assert list(report) == ["schema_version", "source", "is_annual_report", "title", "agency", "year", "published",
                             "table_format", "tables_as_images", "active_disclosure", "applications",
-                            "review_litigation", "checks", "warnings", "text"]
-    assert report["schema_version"] == 1 and len(report["source"]["sha256"]) == 64
+                            "review_litigation", "cells", "checks", "warnings", "text"]
+    assert report["cells"] == {"inferred": [], "blank": [], "unreadable": []}
+    assert report["schema_version"] == 2 and len(report["source"]["sha256"]) == 64
     assert report["text"].startswith("北京市大兴区卫生健康委员会")
     no_text = json.loads(nianbao("extract", "--json", "--no-text", str(next(SEEDS.glob("001_*.txt")))).stdout)
     assert no_text["text"] is None and no_text["applications"] == report["applications"]

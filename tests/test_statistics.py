@@ -67,12 +67,19 @@ def test_vertical_label_one_character_per_row():
 
 
 def test_missing_cell_is_null_and_never_shifts_its_neighbours():
-    """With grid positions a short row is placed cell by cell; without them it is not placed at all."""
+    """With grid positions a short row is placed cell by cell (its blank forced by the row's own total);
+    without them, when several placements fit the table's sums, it is not placed at all."""
     short = "三、本年度办理结果\t（一）予以公开\t1\t2\t\t4\t5\t6\t21"
     with_positions = read_statistics([applications_table(positions=True, row_31=short)])
     row = with_positions.applications["3.1"]
-    assert row == dict(zip(APPLICANTS, [1, 2, None, 4, 5, 6, 21]))
-    assert any("3.1 research_institution: no value given" in w for w in with_positions.warnings)
+    assert row == dict(zip(APPLICANTS, [1, 2, 3, 4, 5, 6, 21]))
+    listed = [p for kind in ("inferred", "blank", "unreadable") for p in with_positions.cells[kind]]
+    assert [p for p in listed if p.startswith("applications.3.1.")] == ["applications.3.1.research_institution"]
+    assert "applications.3.1.research_institution" in with_positions.cells["inferred"]
+    assert any("3.1 research_institution: inferred 3" in w for w in with_positions.warnings)
+    unforced = "三、本年度办理结果\t（一）予以公开\t1\t2\t\t4\t5\t6\t"
+    row = read_statistics([applications_table(positions=True, row_31=unforced)]).applications["3.1"]
+    assert row == dict(zip(APPLICANTS, [1, 2, None, 4, 5, 6, None]))
 
     gone = "三、本年度办理结果\t（一）予以公开\t1\t2\t4\t5\t6\t21"
     without_positions = read_statistics([applications_table(row_31=gone)])
@@ -101,7 +108,8 @@ def test_dash_is_not_zero_unless_the_arithmetic_forces_it():
     )
     stats = read_statistics([table])
     assert stats.applications["3.1"] == dict.fromkeys(APPLICANTS, 0)
-    assert any("3.1 natural_person: inferred 0 (row 3.7 natural_person is 0" in w for w in stats.warnings)
+    assert any("3.1 natural_person: inferred 0 (forced by the table's sums" in w for w in stats.warnings)
+    assert "applications.3.1.natural_person" in stats.cells["inferred"]
 
 
 def test_format_recognised_from_the_table_not_the_year():
@@ -134,9 +142,14 @@ def test_headers_split_over_lines_and_review_row():
 
 
 def test_a_table_split_across_pages_joins_by_row_meaning():
-    """The second part has a different column count (its group label cell is cut) and still fits."""
-    first = applications_table()
-    second = rows("法提供\t2.没有现成信息需要另行制作\t" + "\t".join(SEVEN), "3.补正后申请内容仍不明确\t" + "\t".join(SEVEN))
+    """The table breaks inside （四）无法提供: the second part has a different column count (its group label
+    cell is cut, 「法提供」) and still fits."""
+    values = "\t".join(SEVEN)
+    first = rows("申请人情况\t自然人", f"一、本年新收政府信息公开申请数量\t\t{values}",
+                 f"二、上年结转政府信息公开申请数量\t\t{values}", f"三、本年度办理结果\t（一）予以公开\t{values}",
+                 f"（四）无\t1.本机关不掌握相关政府信息\t{values}")
+    second = rows(f"法提供\t2.没有现成信息需要另行制作\t{values}", f"3.补正后申请内容仍不明确\t{values}",
+                  f"（七）总计\t\t{values}", f"四、结转下年度继续办理\t\t{values}")
     stats = read_statistics([first, second])
     assert stats.applications["3.4.2"]["total"] == 21
     assert stats.applications["3.4.3"]["natural_person"] == 1
