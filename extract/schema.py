@@ -106,7 +106,7 @@ ACTIVE_FIELDS = {
         "regulations": ["new_made", "new_published", "total_published"],
         "normative_documents": ["new_made", "new_published", "total_published"],
         "licensing": ["last_year_items", "change", "decisions"],
-        "other_services": ["last_year_items", "change"],
+        "other_services": ["last_year_items", "change", "decisions"],
         "punishment": ["last_year_items", "change", "decisions"],
         "enforcement": ["last_year_items", "change", "decisions"],
         "fees": ["last_year_items", "change"],

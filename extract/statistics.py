@@ -32,20 +32,21 @@ __all__ = ["APPLICANTS", "ROW_LABELS", "RESULT_ROWS", "ROW_CODES", "REVIEW_KINDS
 # Beyond any plausible count or amount (万元) in one agency's year: a misread, not a value.
 LIMIT = 10 ** 9
 
+# Column headers of the active-disclosure table → field, by their printed names (matched fuzzily: real headers
+# are misprinted, 「先行有效件数」 for 现行有效件数).
 _MEASURES = [
-    ("制发", "issued"),
-    ("废止", "repealed"),
-    ("现行有效", "in_force"),
-    ("新制作", "new_made"),
-    ("新公开", "new_published"),
-    ("公开总", "total_published"),
-    ("上一年项目", "last_year_items"),
-    ("增/减", "change"),
-    ("增减", "change"),
-    ("采购项目", "items"),
+    ("本年制发件数", "issued"),
+    ("本年废止件数", "repealed"),
+    ("现行有效件数", "in_force"),
+    ("本年新制作数量", "new_made"),
+    ("本年新公开数量", "new_published"),
+    ("对外公开总数量", "total_published"),
+    ("上一年项目数量", "last_year_items"),
+    ("本年增减", "change"),
+    ("采购项目数量", "items"),
     ("采购总金额", "amount"),
-    ("收费金额", "amount"),
-    ("处理决定", "decisions"),
+    ("本年收费金额", "amount"),
+    ("处理决定数量", "decisions"),
 ]
 _FORMAT_MARKS = {
     "2019": ["本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "其他对外管理服务", "政府集中采购"],
@@ -238,12 +239,11 @@ def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
     """The measures a 信息内容 header row names, and where their columns sit."""
     measures, centers = [], []
     for cell in cells:
-        text = normalize(cell.text)
-        for word, measure in _MEASURES:
-            if word in text:
-                measures.append(measure)
-                centers.append(cell.center)
-                break
+        text = clean_label(cell.text)
+        score, measure = max((label_score(text, name), measure) for name, measure in _MEASURES)
+        if score >= 0.6:
+            measures.append(measure)
+            centers.append(cell.center)
     return measures, (centers if None not in centers else None)
 
 
@@ -268,7 +268,7 @@ def _read_active(rows: list[_Row], fmt: str, used: set[int], grid: _Grid) -> dic
         found[item] = {}
         tables_used.add(row.table)
         if placed is None:
-            grid.warnings.append(f"{where}: {len(values)} values for {len(measures)} columns, not placed")
+            grid.warnings.append(f"{where}: {len(_trimmed(row.values))} values for {len(measures)} columns, not placed")
             continue
         for measure, cell in zip(measures, placed):
             if measure in fields.get(item, []):

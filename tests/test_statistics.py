@@ -126,7 +126,7 @@ def test_format_recognised_from_the_table_not_the_year():
     assert stats.table_format == "2019"
     assert stats.active_disclosure["regulations"] == {"new_made": 0, "new_published": 0, "total_published": 7}
     assert stats.active_disclosure["procurement"] == {"items": 395, "amount": 73802895.9}
-    assert stats.active_disclosure["other_services"] == {"last_year_items": None, "change": None}
+    assert stats.active_disclosure["other_services"] == {"last_year_items": None, "change": None, "decisions": None}
 
 
 def test_headers_split_over_lines_and_review_row():
@@ -161,3 +161,57 @@ def test_prose_naming_review_is_not_the_review_header():
         "\t".join(["3"] * 15),
     )
     assert read_statistics([table]).review_litigation is None
+
+
+def _official_rows(fmt="2021"):
+    from extract.schema import ROW_CODES, ROW_LABELS
+
+    return [(ROW_LABELS[c].split(" ")[-1], c) for c in ROW_CODES[fmt]]
+
+
+def _distinct_values(code_index: int) -> list[int]:
+    row = [(code_index * 3 + j) % 5 for j in range(6)]
+    return row + [sum(row)]
+
+
+def test_markdown_pipe_table_from_a_converter():
+    from extract.readers.text import read_text
+
+    lines = ["| 本列数据的勾稽关系 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for i, (label, code) in enumerate(_official_rows()):
+        lines.append("| " + " | ".join([label, *map(str, _distinct_values(i))]) + " |")
+    stats = read_statistics(read_text("\n".join(lines)).tables)
+    index = [code for _, code in _official_rows()].index("3.3.5")
+    assert stats.applications["3.3.5"] == dict(zip(APPLICANTS, _distinct_values(index)))
+    assert stats.applications["4"]["other_org"] == _distinct_values(len(_official_rows()) - 1)[5]
+
+
+def test_cells_set_apart_by_runs_of_spaces():
+    from extract.readers.text import read_text
+
+    lines = [f"{label}    " + "   ".join(map(str, _distinct_values(i))) for i, (label, _) in enumerate(_official_rows())]
+    stats = read_statistics(read_text("\n".join(lines)).tables)
+    assert stats.applications["3.4.1"] == dict(zip(APPLICANTS, _distinct_values(12)))
+
+
+def test_wrapped_and_misprinted_labels_placed_by_their_neighbours():
+    """A label wrapped onto its own row above its numbers, and a misprinted one (characters dropped)."""
+    values = "\t".join(SEVEN)
+    table = rows(
+        f"一、本年新收政府信息公开申请数量\t\t{values}",
+        f"二、上年结转政府信息公开申请数量\t\t{values}",
+        f"三、本年度办理结果\t（一）予以公开\t{values}",
+        f"（二）部分公开\t{values}",
+        f"（三）不予公开\t1.属于国家秘密\t{values}",
+        "2.其他法律行政",
+        f"止公开\t{'	'.join(['9'] * 7)}",
+        f"3.危及“三安全一稳定”\t{values}",
+        f"4.保护第三方合\t{'	'.join(['8'] * 7)}",
+        f"（七）总计\t\t{values}",
+        f"四、结转下年度继续办理\t\t{values}",
+    )
+    stats = read_statistics([table])
+    assert stats.applications["3.3.2"]["total"] == 9
+    assert stats.applications["3.3.3"]["total"] == 21
+    assert stats.applications["3.3.4"]["total"] == 8
