@@ -40,7 +40,7 @@ def label_score(label: str, key: str) -> float:
     score = fuzz.partial_ratio(key, label) / 100
     if len(label) < len(key):
         return score * (len(label) / len(key)) ** 0.5
-    return score * (len(key) / len(label)) ** 0.15
+    return score * (len(key) / len(label)) ** 0.3
 
 
 @dataclass

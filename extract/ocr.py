@@ -14,6 +14,7 @@ import os
 import re
 import urllib.request
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import median
 
 from extract.model import Cell, Table
@@ -183,9 +184,111 @@ def _cells(band: list[Box]) -> list[Cell]:
 
 
 def read_picture(data: bytes) -> tuple[Table, str]:
-    rows = boxes_to_rows(recognise(load_image(data)))
+    """A picture's rows: a ruled table from its own ruling lines (each cell recognised alone), the text around
+    it by full OCR; a picture without ruling lines by full OCR, rows rebuilt from the boxes' positions."""
+    image = load_image(data)
+    rows = ruled_rows(image)
+    if rows is None:
+        rows = boxes_to_rows(recognise(image))
     text = "\n".join("\t".join(c.text for c in row) for row in rows)
     return Table(rows, from_image=True), text
+
+
+def ruled_rows(image) -> list[list[Cell]] | None:
+    """Rows of a picture holding a ruled table, or None when it holds none. Cells carry their grid columns as
+    positions, as an HTML table's do; text above and below the table is read by full OCR."""
+    import numpy as np
+
+    from extract.ruling import _line_masks, ruled_grid, text_lines
+
+    rgb = np.asarray(image)
+    gray = np.asarray(image.convert("L"))
+    grid = ruled_grid(gray)
+    if grid is None:
+        return None
+    ink = _line_masks(gray)[0]
+    short: dict[int, list[tuple[int, object]]] = {}  # grid row → its one-line short cells (the numbers)
+    crops, owners = [], []
+    for index, region in enumerate(grid.regions):
+        lines = text_lines(ink, region)
+        for x0, y0, x1, y1 in lines:
+            crop = rgb[max(y0 - 3, 0):y1 + 3, max(x0 - 3, 0):x1 + 3]
+            if len(lines) == 1 and (x1 - x0) <= 4 * (y1 - y0):
+                short.setdefault(region.r0, []).append((index, crop))
+            else:
+                crops.append(crop)
+                owners.append(index)
+    # A row's numbers recognised together: one strip, the cells side by side with a gap, is one recognition
+    # instead of seven (the recogniser pads every crop to the same width, so a lone digit costs a full line).
+    strips = [_strip([crop for _, crop in cells]) for cells in short.values()]
+    for cells, text in zip(short.values(), recognise_lines(strips)):
+        tokens = [t.strip() for t in text.split(_SEPARATOR)]
+        if len(tokens) == len(cells) and all(tokens):
+            for (index, _), token in zip(cells, tokens):
+                grid.regions[index].text = token
+        else:
+            crops.extend(crop for _, crop in cells)
+            owners.extend(index for index, _ in cells)
+    for index, text in zip(owners, recognise_lines(crops)):
+        grid.regions[index].text += text.strip()
+    by_row: dict[int, list[Cell]] = {}
+    for region in grid.regions:
+        by_row.setdefault(region.r0, []).append(Cell(region.text, region.c0, region.c1))
+    table_rows = [by_row[r] for r in sorted(by_row)]
+    _, top, _, bottom = grid.box
+    return _band_rows(rgb, ink, 0, top - 4) + table_rows + _band_rows(rgb, ink, bottom + 4, ink.shape[0])
+
+
+_SEPARATOR = ";"
+
+
+def _strip(crops: list, height: int = 48):
+    """Crops scaled to one height and set side by side on white with a printed 「;」 between them, which the
+    recogniser reads reliably (a blank gap alone is often read as nothing, joining the numbers)."""
+    import numpy as np
+    from PIL import Image
+
+    scaled = [np.asarray(Image.fromarray(c).resize((max(1, round(c.shape[1] * height / c.shape[0])), height)))
+              for c in crops]
+    gap = np.full((height, height // 4, 3), 255, dtype=np.uint8)
+    parts = [gap]
+    for i, c in enumerate(scaled):
+        parts += [c, gap] if i == len(scaled) - 1 else [c, gap, _separator(height), gap]
+    return np.concatenate(parts, axis=1)
+
+
+@lru_cache(maxsize=4)
+def _separator(height: int):
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (int(height * 0.9), height), "white")
+    ImageDraw.Draw(image).text((height * 0.2, height * 0.05), _SEPARATOR, fill="black",
+                               font=ImageFont.load_default(size=int(height * 0.8)))
+    return np.asarray(image)
+
+
+def _band_rows(rgb, ink, top: int, bottom: int) -> list[list[Cell]]:
+    """The text lines of a horizontal band of the picture (prose around a table), one row each: found from
+    the rows of ink, recognised without a detection pass."""
+    from extract.ruling import Region, text_lines
+
+    if bottom - top < 10:
+        return []
+    lines = text_lines(ink, Region(0, top, ink.shape[1], bottom, 0, 0, 0, 0), pad=0)
+    crops = [rgb[max(y0 - 3, 0):y1 + 3, max(x0 - 3, 0):x1 + 3] for x0, y0, x1, y1 in lines]
+    return [[Cell(text.strip(), x0, x1)] for (x0, _, x1, _), text in zip(lines, recognise_lines(crops)) if text.strip()]
+
+
+def recognise_lines(crops: list) -> list[str]:
+    """Text of single-line crops through RapidOCR's recogniser alone (no detection pass), in one batch."""
+    if not crops:
+        return []
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    recogniser = engine()._load_rec_model()
+    result = recogniser(TextRecInput(img=crops))
+    return [t or "" for t in (result.txts or [""] * len(crops))]
 
 
 def fetch_picture(address: str, timeout: float = 30) -> bytes | None:

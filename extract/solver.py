@@ -6,9 +6,10 @@ or the equation's printed side is 0, so every unknown on the other side is 0. Fo
 so one filled cell can force the next.
 
 A report's own numbers are sometimes wrong, and a broken equation must not force anything: a value that
-would come out negative or fractional is not forced, and a forced value that makes another equation of
-printed numbers false is taken back together with every value forced by the same equation, which is then
-left out. The same rule applies to every table and every reader.
+would come out negative or fractional is not forced, and a forced value that makes another equation false is
+taken back, with the equation that forced it left out and the cell left unforced (two equations that would
+force it differently mean the printed numbers disagree about it). The same rule applies to every table and
+every reader.
 """
 from __future__ import annotations
 
@@ -27,18 +28,20 @@ def force(values: dict[str, float | None], equations: list[Equation]) -> dict[st
     """The forced value of each unknown cell (a path whose value is None) that the equations determine.
     `values` holds every cell's printed value or None; it is not changed."""
     excluded: set[Equation] = set()
+    disputed: set[str] = set()
     for _ in range(len(equations) + 1):
-        forced, source = _propagate(values, [e for e in equations if e not in excluded])
+        forced, source = _propagate(values, [e for e in equations if e not in excluded], disputed)
         if not forced:
             return {}
         broken = _contradicted(values, forced, equations, excluded)
         if not broken:
             return forced
         excluded |= {source[p] for p in broken}
+        disputed |= broken
     return {}
 
 
-def _propagate(values, equations) -> tuple[dict[str, int], dict[str, Equation]]:
+def _propagate(values, equations, disputed) -> tuple[dict[str, int], dict[str, Equation]]:
     known = dict(values)
     forced: dict[str, int] = {}
     source: dict[str, Equation] = {}
@@ -50,7 +53,7 @@ def _propagate(values, equations) -> tuple[dict[str, int], dict[str, Equation]]:
             if len(terms) != len(eq.left) + len(eq.right):
                 continue  # a cell of this equation does not exist in the document's tables
             unknown = [(p, c) for p, c in terms if known[p] is None]
-            if not unknown:
+            if not unknown or any(p in disputed for p, _ in unknown):
                 continue
             printed = sum(c * known[p] for p, c in terms if known[p] is not None)
             if len(unknown) == 1:
