@@ -75,14 +75,16 @@ def align(printed: list[Printed], official: list[Official]) -> dict[str, list[in
         if score > best[i][j]:
             best[i][j], move[i][j] = score, how
 
-    top: dict[str, float] = {}
+    # What placing a printed row (or two joined) at each official row gains, computed once per label. A row
+    # that another official row names clearly better is not placed here unless its neighbours insist.
+    def gains(label: str) -> list[float]:
+        scores = [_score(label, row) for row in official]
+        top = max(scores)
+        return [s - MATCH_BAR - (top - s) for s in scores]
 
-    def gain(label: str, j: int) -> float:
-        # A row that another official row names clearly better is not placed here unless its neighbours insist.
-        if label not in top:
-            top[label] = max(_score(label, row) for row in official)
-        score = _score(label, official[j])
-        return score - MATCH_BAR - (top[label] - score)
+    single = [gains(p.label) if p.has_values else None for p in printed]
+    joined = [gains(a.label + b.label) if a.has_values != b.has_values else None
+              for a, b in zip(printed, printed[1:])]
 
     for i in range(n + 1):
         for j in range(m + 1):
@@ -97,11 +99,10 @@ def align(printed: list[Printed], official: list[Official]) -> dict[str, list[in
                 continue
             after = [j + 1] + ([j + 1 + official[j].instead_of] if official[j].instead_of else [])
             for k in after:
-                if i < n and printed[i].has_values:
-                    offer(i + 1, k, here + gain(printed[i].label, j), ("match", 1, k - j))
-                if i + 1 < n and printed[i].has_values != printed[i + 1].has_values:
-                    joined = printed[i].label + printed[i + 1].label
-                    offer(i + 2, k, here + gain(joined, j) - 0.05, ("match", 2, k - j))
+                if i < n and single[i] is not None:
+                    offer(i + 1, k, here + single[i][j], ("match", 1, k - j))
+                if i + 1 < n and joined[i] is not None:
+                    offer(i + 2, k, here + joined[i][j] - 0.05, ("match", 2, k - j))
     placed: dict[str, list[int]] = {}
     i, j = n, m
     while i or j:
