@@ -23,6 +23,7 @@ def clean_title(text: str) -> str:
     """One line, no spaces around CJK (copy-paste leaves `卫东区 2024 年`)."""
     t = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
     t = re.sub(r"\s+", " ", t).strip()
+    t = re.sub(r"^(#{1,6}|>|[*+-])\s+", "", t).replace("**", "").replace("__", "")  # Markdown from converters
     t = re.sub(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])", "", t)
     return t.strip(" _-|")
 
@@ -125,16 +126,20 @@ def signature_date(text: str) -> str | None:
 
 
 def title_from_text(text: str) -> str | None:
-    """The first lines of the body up to the one that says 报告 (titles are often split over two lines)."""
+    """The line near the top that names the report (报告/年报), with the line before it when the title is
+    split there (an agency name or a year on its own line). Stray page words above it (正文, 打印, a date)
+    are not part of it."""
     lines = [clean_title(line) for line in text.splitlines()]
-    lines = [line for line in lines if line][:4]
-    parts = []
-    for line in lines:
+    lines = [line for line in lines if line][:8]
+    for i, line in enumerate(lines):
         if len(line) > 60 or re.match(r"^[一二三四五六七八九十]+、", line):
-            break
-        parts.append(line)
+            return None
         if "报告" in line or "年报" in line:
-            return "".join(parts)
+            before = lines[i - 1] if i else ""
+            split = before and len(before) <= 40 and not re.search(r"[，。；：,;:]", before) and (
+                _AGENCY_END.search(before) or re.search(_YEAR + r"\s*年", before)) and not (
+                agency_from_title(line) not in (None, "政府", "政务") and re.search(_YEAR, line))
+            return before + line if split else line
     return None
 
 

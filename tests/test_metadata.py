@@ -48,3 +48,17 @@ def test_dates():
     assert parse_date("2025年3月10日") == "2025-03-10"
     assert parse_date("发布时间：2025/1/9") == "2025-01-09"
     assert parse_date("2025-13-40") is None
+
+
+def test_title_is_never_a_stray_word_or_markup():
+    from extract.metadata import agency_from_title, clean_title, title_from_text
+
+    assert title_from_text("正文\n示例县人民政府2023年政府信息公开工作年度报告\n一、总体情况") == \
+        "示例县人民政府2023年政府信息公开工作年度报告"
+    assert title_from_text("打印 关闭\n2024-01-20\n示例县人民政府2023年政府信息公开工作年度报告") == \
+        "示例县人民政府2023年政府信息公开工作年度报告"
+    assert title_from_text("示例市卫生健康委员会\n2023年政府信息公开工作年度报告") == \
+        "示例市卫生健康委员会2023年政府信息公开工作年度报告"
+    assert clean_title("# 示例县人民政府2023年政府信息公开工作年度报告") == "示例县人民政府2023年政府信息公开工作年度报告"
+    assert clean_title("**示例县人民政府2023年政府信息公开工作年度报告**") == "示例县人民政府2023年政府信息公开工作年度报告"
+    assert agency_from_title(clean_title("## 示例县人民政府2023年政府信息公开工作年度报告")) == "示例县人民政府"
