@@ -189,6 +189,8 @@ def read_picture(data: bytes) -> tuple[Table, str]:
     image = load_image(data)
     rows = ruled_rows(image)
     if rows is None:
+        rows = prose_rows(image)
+    if rows is None:
         rows = boxes_to_rows(recognise(image))
     text = "\n".join("\t".join(c.text for c in row) for row in rows)
     return Table(rows, from_image=True), text
@@ -266,6 +268,30 @@ def _separator(height: int):
     ImageDraw.Draw(image).text((height * 0.2, height * 0.05), _SEPARATOR, fill="black",
                                font=ImageFont.load_default(size=int(height * 0.8)))
     return np.asarray(image)
+
+
+def prose_rows(image) -> list[list[Cell]] | None:
+    """A page of plain running text (lines of even height, no wide gaps inside a line): one row per line,
+    found from the rows of ink and recognised without a detection pass. None for anything else (an unruled
+    table, a seal over the text, a picture), which needs detection."""
+    import numpy as np
+
+    from extract.ruling import Region, _ink, text_lines
+
+    gray = np.asarray(image.convert("L"))
+    ink = _ink(gray)
+    lines = text_lines(ink, Region(0, 0, ink.shape[1], ink.shape[0], 0, 0, 0, 0), pad=0)
+    if not lines:
+        return None
+    heights = sorted(y1 - y0 for _, y0, _, y1 in lines)
+    usual = heights[len(heights) // 2]
+    if heights[-1] > 2.5 * usual or usual < 8:
+        return None
+    for x0, y0, x1, y1 in lines:
+        inked = np.where(ink[y0:y1, x0:x1].max(axis=0) > 0)[0]
+        if inked.size and np.diff(inked).max(initial=0) > 1.5 * usual:
+            return None  # cells set apart on one line: a table without rules
+    return _band_rows(np.asarray(image), ink, 0, ink.shape[0])
 
 
 def _band_rows(rgb, ink, top: int, bottom: int) -> list[list[Cell]]:

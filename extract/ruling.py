@@ -38,10 +38,17 @@ class Grid:
     box: tuple[int, int, int, int]  # the ruled area: x0, y0, x1, y1
 
 
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Dark strokes on the page, whatever its lighting (adaptive threshold)."""
+    import cv2
+
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+
+
 def _line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import cv2
 
-    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    ink = _ink(gray)
     h, w = ink.shape
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 50, 25), 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 60, 20))))

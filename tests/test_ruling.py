@@ -67,3 +67,36 @@ def test_scanned_report_with_blank_cells_reads_exactly_with_provenance(scanned):
                                                    "review_litigation.review.pending"]
     assert report["cells"]["blank"] == ["active_disclosure.fees.amount"]
     assert report["cells"]["unreadable"] == []
+
+
+def test_a_page_of_running_text_needs_no_detection_pass(monkeypatch, tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 36)
+    page = Image.new("RGB", (1400, 600), "white")
+    lines = ["2023年，本机关认真贯彻落实《中华人民共和国政府信息公开条例》。", "坚持以公开为常态、不公开为例外。"]
+    for i, line in enumerate(lines):
+        ImageDraw.Draw(page).text((80, 80 + i * 70), line, fill="black", font=font)
+
+    def no_detection(image):
+        raise AssertionError("the detection pass ran on running text")
+
+    monkeypatch.setattr(ocr, "recognise", no_detection)
+    import io
+
+    buffer = io.BytesIO()
+    page.save(buffer, "PNG")
+    _, text = ocr.read_picture(buffer.getvalue())
+    assert "中华人民共和国政府信息公开条例" in text and "不公开为例外" in text
+
+
+def test_cells_set_apart_on_a_line_are_not_taken_for_running_text():
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 32)
+    page = Image.new("RGB", (1400, 300), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 100), "一、本年新收政府信息公开申请数量", fill="black", font=font)
+    for k, value in enumerate(["3", "0", "1", "0", "0", "0", "4"]):
+        draw.text((640 + k * 100, 100), value, fill="black", font=font)
+    assert ocr.prose_rows(page) is None
