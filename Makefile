@@ -1,13 +1,13 @@
 # `make run` and `make test` work on a fresh Debian machine: they install the Debian packages nianbao
 # uses (LibreOffice for legacy DOC tables and for generating test PDFs, poppler, a CJK font, Chromium for
-# the site's browser test), create
+# the site's browser test, redis-server for the distributed crawl and extraction), create
 # the virtual environment, install the project, then run the main job or the tests.
 # `make run ARGS="--sites my-sites.yaml"` passes options to `nianbao run`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei chromium
+DEBIAN_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei chromium redis-server
 BENCH_PACKAGES := nginx-light
 
 
