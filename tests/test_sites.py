@@ -52,3 +52,21 @@ def test_crawl_command_rejects_unknown_site():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr == "nianbao: no site named no-such-site in the registry\n"
+
+
+def test_registry_of_hundreds_of_real_columns_each_traced_to_a_real_report():
+    """Issue 12 §7: ≥ 300 real columns in ≥ 25 provinces, each with the real report page it was derived from."""
+    from urllib.parse import urlparse
+
+    sites = load_sites()
+    assert len(sites) >= 300
+    provinces = {s.region[:2] for s in sites if s.region}
+    assert len(provinces) >= 25, sorted(provinces)
+    for site in sites:
+        assert site.evidence and site.evidence.startswith(("http://", "https://")), site.name
+        evidence_host = urlparse(site.evidence).hostname
+        assert evidence_host.endswith(".gov.cn") or evidence_host.endswith(".gov"), site.name
+        start_domain = ".".join(urlparse(site.start_urls[0]).hostname.split(".")[-3:])
+        assert evidence_host.endswith(start_domain), (site.name, site.evidence, site.start_urls[0])
+        if site.evidence_title:
+            assert "报告" in site.evidence_title or "年报" in site.evidence_title, site.name
