@@ -6,12 +6,19 @@ attachments merge into one report per version (archive/versions.py, archive/merg
 archive is written to a new file and renamed over the old one, so an interrupted build leaves the
 previous archive as it was, and a build with nothing new leaves the file untouched. Report ids are kept
 from the previous archive, so a report's address on the site never changes.
+
+A build never fails because of one document's content: a report that cannot be merged, checked or written
+(a number SQLite cannot hold, text it cannot encode, anything else its rows raise) is left out, named with
+its documents in the log, counted in the summary (`left_out`) and listed in `_build` ('left_out'); the rest
+is built. The crawl's tables are copied as crawler/store.py defines them (`TABLES`), less what stays private.
+Extraction workers, and every other process the build forks, die with it (archive/extraction.py).
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -19,21 +26,19 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import checks, search, tables
-from archive.extraction import Cache, Job, extract_all, extractor_version
+from archive.extraction import Cache, Job, die_with_parent_on_fork, extract_all, extractor_version
 from archive.merge import merge
 from archive.regions import region_of
 from archive.versions import Document, report_versions
+from crawler.store import TABLES as CRAWL_TABLES
 
+log = logging.getLogger("nianbao.build")
 ARCHIVE = "archive.db"
-PUBLIC_COPIES = {  # crawl.db table → columns copied as they are
-    "sites": ["name", "agency", "region", "start_url", "cms", "last_crawled", "status", "status_detail"],
-    "fetches": ["id", "url", "final_url", "status", "etag", "last_modified", "sha256", "size", "media_type",
-                "fetched_at", "site", "run_id", "kind"],
-    "documents": ["sha256", "media_type", "size", "path", "first_url", "first_seen"],
-    "crawl_runs": ["id", "started", "finished", "sites", "pages", "new_reports", "changed_reports", "errors"],
-    "crawl_run_sites": ["run_id", "site", "status", "detail", "dialect", "pages", "found", "new", "changed",
-                        "failed", "skipped"],
-}
+COPIED = ("sites", "fetches", "documents", "crawl_runs", "crawl_run_sites")  # crawl.db tables made public
+PRIVATE = {"fetches": {"headers"}}  # what the portals answered stays in crawl.db
+PUBLIC_COPIES = {name: [c for c in CRAWL_TABLES[name].columns if c not in PRIVATE.get(name, ())]
+                 for name in COPIED}  # crawl.db table → columns copied as they are
+SQL_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float, "BLOB": bytes}
 
 
 class BuildError(Exception):
@@ -110,10 +115,28 @@ def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None
         crawl.close()
         lock.close()
         raise BuildError(f"another build of {data} is running; wait for it to end") from None
+    die_with_parent_on_fork()
     try:
         return _build(data, crawl, workers, progress)
     finally:
         lock.close()
+
+
+class _LeftOut(list):
+    """The reports a build leaves out, each {report_key, version, url, documents, error}, logged as added."""
+
+    def add(self, report_key: str, version: int, documents, error: BaseException | str) -> None:
+        urls = [d.url for d in documents]
+        if isinstance(error, BaseException):
+            error = f"{type(error).__name__}: {' '.join(str(error).split())}"
+        entry = {"report_key": report_key, "version": version, "url": urls[0] if urls else None, "documents": urls,
+                 "error": error[:300]}
+        self.append(entry)
+        log.warning("build: report %s (version %s) left out: %s; its documents: %s", report_key, version,
+                    entry["error"], ", ".join(urls) or "none")
+
+    def report(self, report: dict, error) -> None:
+        self.add(report["report_key"], report["version"], report.get("documents") or [], error)
 
 
 def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
@@ -133,14 +156,26 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
         finally:
             cache.close()
         sites = {row["name"]: dict(row) for row in crawl.execute("SELECT * FROM sites")}
-        reports = [merge(v, extracted) for v in versions]
+        left_out = _LeftOut()
+        reports = []
+        for version in versions:
+            try:
+                reports.append(merge(version, extracted))
+            except Exception as e:  # noqa: BLE001 - one document's content must not stop the build
+                left_out.add(version.report_key, version.version, version.documents, e)
         _assign_ids(reports, old_ids)
         _mark_presence(reports, sites, crawl)
+        placed = []
         for report in reports:
             site = sites.get(report["site"]) or {}
             same_agency = report["agency"] == site.get("agency")
-            report.update(region_of(report["agency"], site.get("region") if same_agency else None)._asdict())
-        checks.apply(reports)
+            try:
+                report.update(region_of(report["agency"], site.get("region") if same_agency else None)._asdict())
+            except Exception as e:  # noqa: BLE001
+                left_out.report(report, e)
+            else:
+                placed.append(report)
+        reports = apply_checks(placed, left_out)
         present = {name for (name,) in crawl.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         copies = {name: [dict(zip(cols, row)) for row in crawl.execute(f"SELECT {', '.join(cols)} FROM {name}")]
                   for name, cols in PUBLIC_COPIES.items() if name in present}
@@ -150,13 +185,47 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
     if progress:
         progress("writing", 0, None)
     try:
-        write_archive(temporary, reports, copies, stamp)
+        reports = write_archive(temporary, reports, copies, stamp, left_out)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
     return {"unchanged": False, "archive": str(target), "extracted": read, "reports": len({r["report_key"] for r in reports}),
             "versions": len(reports), "failed_checks": sum(_failed(r) for r in reports if r["is_latest"]),
-            "unreadable": sum("error" in r for r in extracted.values())}
+            "unreadable": sum("error" in r for r in extracted.values()), "left_out": len(left_out),
+            "left_out_reports": list(left_out)}
+
+
+def apply_checks(reports: list[dict], left_out: _LeftOut) -> list[dict]:
+    """archive.checks.apply over all the reports; when it raises, the reports that make it raise on their own
+    are left out and it runs again over the others (then, if it still raises, each report is checked alone,
+    without the rules that compare it with another). Returns the reports kept."""
+    saved = [r["checks"] for r in reports]
+
+    def restore():
+        for report, before in zip(reports, saved):
+            report["checks"] = before
+
+    try:
+        checks.apply(reports)
+        return reports
+    except Exception:  # noqa: BLE001
+        restore()
+    kept = []
+    for report in reports:
+        try:
+            checks.apply([dict(report)])  # on a copy: alone, its checks are not the ones it gets with the others
+        except Exception as e:  # noqa: BLE001
+            left_out.report(report, e)
+        else:
+            kept.append(report)
+    try:
+        checks.apply(kept)
+        return kept
+    except Exception:  # noqa: BLE001 - only together with another report: check each alone
+        restore()
+    for report in kept:
+        checks.apply([report])
+    return kept
 
 
 def _assign_ids(reports: list[dict], old_ids: dict[tuple, int]) -> None:
@@ -203,8 +272,90 @@ def report_row(report: dict) -> dict:
     return row
 
 
-def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]], stamp: str = "") -> None:
-    """All public tables into a new SQLite file (the caller renames it into place)."""
+def _storable(value, where: str) -> None:
+    """Raise ValueError unless SQLite can hold the value as it is (what the insert would raise later, for the
+    whole build, is found here for one report)."""
+    if value is None or isinstance(value, (float, bytes)):
+        return
+    if isinstance(value, int):
+        if not -2**63 <= value < 2**63:
+            raise ValueError(f"{where} = {value} is beyond what SQLite can hold")
+        return
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{where} holds text that is not valid Unicode (a lone surrogate)") from None
+        return
+    raise ValueError(f"{where} is a {type(value).__name__}, not a value SQLite can hold")
+
+
+def check_rows(report: dict) -> None:
+    """Every row the report will be written as, checked value by value; raises on the first bad one."""
+    for column, value in report_row(report).items():
+        _storable(value, f"reports.{column}")
+    for name, rows in tables.ROWS.items():
+        for row in rows(report["id"], report["tables"].get(name)):
+            for column, value in zip(tables.COLUMNS[name], row):
+                _storable(value, f"{name}.{column}")
+    for row in tables.checks(report["id"], report["checks"]):
+        for column, value in zip(tables.COLUMNS["checks"], row):
+            _storable(value, f"checks.{column}")
+    for d in report["documents"]:
+        for column in ("role", "url", "file_name", "sha256", "media_type"):
+            _storable(getattr(d, column), f"report_files.{column}")
+
+
+def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]], stamp: str = "",
+                  left_out: _LeftOut | None = None) -> list[dict]:
+    """All public tables into a new SQLite file (the caller renames it into place). A report whose rows
+    cannot be written is left out (added to `left_out`, when given, and logged); returns the reports written."""
+    left_out = left_out if left_out is not None else _LeftOut()
+    kept = []
+    for report in reports:
+        try:
+            check_rows(report)
+        except Exception as e:  # noqa: BLE001 - one document's content must not stop the build
+            left_out.report(report, e)
+        else:
+            kept.append(report)
+    try:
+        _write(path, kept, copies, stamp, left_out)
+        return kept
+    except Exception:  # noqa: BLE001 - something check_rows did not foresee: find the reports by trying each
+        trial = sqlite3.connect(":memory:")
+        try:
+            _create(sqlite_utils.Database(trial))
+            survivors = []
+            for report in kept:
+                try:
+                    with trial:
+                        _insert_report(trial, report)
+                except Exception as e:  # noqa: BLE001
+                    left_out.report(report, e)
+                else:
+                    survivors.append(report)
+        finally:
+            trial.close()
+        if len(survivors) == len(kept):
+            raise  # not any one report's fault
+    _write(path, survivors, copies, stamp, left_out)
+    return survivors
+
+
+def _insert_report(conn: sqlite3.Connection, report: dict) -> None:
+    """One report's rows (the trial that finds which report a failed write choked on)."""
+    row = report_row(report)
+    conn.execute(f"INSERT INTO reports ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    for name, rows in tables.ROWS.items():
+        tables.insert(conn, name, rows(report["id"], report["tables"].get(name)))
+    tables.insert(conn, "checks", tables.checks(report["id"], report["checks"]))
+    conn.executemany("INSERT INTO report_files (report_id, role, url, file_name, sha256, media_type)"
+                     " VALUES (?,?,?,?,?,?)", [(report["id"], d.role, d.url, d.file_name, d.sha256, d.media_type)
+                                               for d in report["documents"]])
+
+
+def _write(path: Path, reports: list[dict], copies: dict[str, list[dict]], stamp: str, left_out: list) -> None:
     path.unlink(missing_ok=True)
     db = sqlite_utils.Database(path)
     db.conn.execute("PRAGMA journal_mode=OFF")
@@ -222,7 +373,8 @@ def write_archive(path: Path, reports: list[dict], copies: dict[str, list[dict]]
                                             "file_name": d.file_name, "sha256": d.sha256, "media_type": d.media_type}
                                            for r in reports for d in r["documents"]), batch_size=5000)
             db["_build"].insert_all([{"key": "fingerprint", "value": stamp},
-                                     {"key": "extractor", "value": extractor_version()}])
+                                     {"key": "extractor", "value": extractor_version()},
+                                     {"key": "left_out", "value": json.dumps(list(left_out), ensure_ascii=False)}])
         _index(db)  # while the search index is still being built
         copy_index(db.conn)
     with db.conn:
@@ -242,18 +394,10 @@ def _counts(conn: sqlite3.Connection, reports: int) -> dict[str, int]:
 
 
 def _create(db: sqlite_utils.Database) -> None:
-    db["sites"].create({"name": str, "agency": str, "region": str, "start_url": str, "cms": str, "last_crawled": str,
-                        "status": str, "status_detail": str}, pk="name")
-    db["fetches"].create({"id": int, "url": str, "final_url": str, "status": int, "etag": str, "last_modified": str,
-                          "sha256": str, "size": int, "media_type": str, "fetched_at": str, "site": str, "run_id": int,
-                          "kind": str}, pk="id")
-    db["documents"].create({"sha256": str, "media_type": str, "size": int, "path": str, "first_url": str,
-                            "first_seen": str}, pk="sha256")
-    db["crawl_runs"].create({"id": int, "started": str, "finished": str, "sites": int, "pages": int,
-                             "new_reports": int, "changed_reports": int, "errors": int}, pk="id")
-    db["crawl_run_sites"].create({"run_id": int, "site": str, "status": str, "detail": str, "dialect": str,
-                                  "pages": int, "found": int, "new": int, "changed": int, "failed": int,
-                                  "skipped": int}, pk=("run_id", "site"))
+    for name, columns in PUBLIC_COPIES.items():  # as crawler/store.py defines them
+        table = CRAWL_TABLES[name]
+        db[name].create({c: SQL_TYPES[table.columns[c]] for c in columns},
+                        pk=table.key[0] if len(table.key) == 1 else table.key)
     db["reports"].create(REPORT_COLUMNS, pk="id")
     db["active_disclosure"].create({"report_id": int, "item": str, "measure": str, "value": float},
                                    foreign_keys=[("report_id", "reports", "id")])

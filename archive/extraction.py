@@ -4,12 +4,18 @@ Results are kept in `data/extracted.db` keyed by the document's sha256 (plus its
 whose tables are pictures), with a fingerprint of the extractor's own source, so a build extracts only
 what is new or changed and a new extractor re-reads everything. Pictures come from the raw store, never
 the network: the build reads what the crawl kept.
+
+The workers die with the build: every process the build forks (these workers, the search index's) asks
+Linux for SIGKILL when its parent dies (PR_SET_PDEATHSIG), so a build killed by any signal leaves none
+running, and one whose parent is already gone when it starts ends at once.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -18,6 +24,36 @@ from functools import lru_cache
 from pathlib import Path
 
 EXTRACT_SOURCE = Path(__file__).resolve().parent.parent / "extract"
+
+
+_PR_SET_PDEATHSIG = 1
+_forking_parent: int | None = None
+_hooked = False
+
+
+def _before_fork() -> None:
+    global _forking_parent
+    _forking_parent = os.getpid()
+
+
+def _die_with_parent() -> None:
+    """In a forked child: SIGKILL when the parent dies (Linux), and end now if it already has."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own clean-up is all there is
+        return
+    if _forking_parent is not None and os.getppid() != _forking_parent:
+        os._exit(1)
+
+
+def die_with_parent_on_fork() -> None:
+    """From now on, every child this process forks (multiprocessing, concurrent.futures) dies with it.
+    Registered once per process; a child forked by a thread is killed when that thread ends, so pools are
+    made by the thread that uses them (as the build does)."""
+    global _hooked
+    if not _hooked:
+        os.register_at_fork(before=_before_fork, after_in_child=_die_with_parent)
+        _hooked = True
 
 
 @lru_cache(maxsize=1)

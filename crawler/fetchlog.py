@@ -34,6 +34,12 @@ class FetchLog:
         spider = self.crawler.spider
         if spider.blocked:
             raise IgnoreRequest(f"site blocked: {spider.blocked}")
+        if spider.stopped:
+            raise IgnoreRequest(f"crawl {spider.stopped}")
+        if spider.store.broken:  # the Scrapyd spider has no stopper of its own (crawler/run.py): end here
+            spider.stop(spider.store.broken)
+            deferred_from_coro(spider.crawler.engine.close_spider_async(reason="store writer died"))
+            raise IgnoreRequest(spider.store.broken)
         if request.url in (request.meta.get("redirect_urls") or []):  # redirected back to where it was
             self._block(spider, "cookie/redirect loop", request.url)
             raise IgnoreRequest("redirect loop")

@@ -9,7 +9,7 @@ whose `dont_filter` makes Scrapy's own off-site check skip it.
 """
 from __future__ import annotations
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -63,14 +63,24 @@ class SchemeFilter:
 
 class RedirectCheck:
     """Downloader middleware: every request about to be sent, a redirect's target included, is http(s) and on
-    the site's allowed hosts. A refused redirect is recorded with its reason on the spider."""
+    the site's allowed hosts. A refused redirect is recorded with its reason on the spider (and a list page
+    refused so marks the site partial).
+
+    A redirect is checked when it is scheduled, too: Scrapy's off-site filter drops a redirect to another host
+    right there, without an errback or a word, so the reason is recorded first."""
 
     def __init__(self, crawler):
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        check = cls(crawler)
+        crawler.signals.connect(check.request_scheduled, signal=signals.request_scheduled)
+        return check
+
+    def request_scheduled(self, request, spider=None):
+        if request.meta.get("redirect_urls"):
+            self.process_request(request)
 
     def process_request(self, request):
         spider = self.crawler.spider
@@ -81,8 +91,12 @@ class RedirectCheck:
             reason = redirect_refusal(chain[0], request, getattr(spider, "allowed_domains", None) or [])
             if reason:
                 reason = f"redirect to {reason}: {chain[0][:120]} → {request.url[:120]}"
-                if hasattr(spider, "refused"):
+                if hasattr(spider, "refused") and reason not in spider.refused:
                     spider.refused.append(reason)
+                    spider.logger.warning("refused %s: %s", request.url[:200], reason)
+                if request.meta.get("kind") == "list" and hasattr(spider, "partial"):
+                    spider.partial = True
+                raise IgnoreRequest(reason)
         else:
             reason = None
         if reason:

@@ -1,8 +1,17 @@
 """`nianbao crawl`: one Scrapy crawler per site (each with its own politeness and TLS settings) in one
-process, a run recorded in the fetch log, a WARC file for the run."""
+process, a run recorded in the fetch log, a WARC file for the run.
+
+SIGTERM or SIGINT (to the process or its group: `timeout`, systemd, cron wrappers, Ctrl-C) stops the crawl
+within seconds: the spiders stop asking, downloads in flight get GRACE seconds, then the reactor stops; the
+store's writer (which ignores both signals) writes everything fetched, and the run is closed with each
+unfinished site `partial` ("stopped by SIGTERM"). A second signal stops at once. A store writer found dead
+stops the crawl the same way and fails the run with one line (CrawlError); the next crawl resumes.
+"""
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -13,8 +22,15 @@ from scrapy.crawler import CrawlerProcess
 from crawler import settings as defaults
 from crawler.sites import Site
 from crawler.spider import ReportSpider
-from crawler.store import Store
+from crawler.store import Store, WriterDied
 from crawler.warc import repair
+
+logger = logging.getLogger("nianbao.crawl")
+GRACE = 4.0  # seconds a stopped crawl gives the downloads in flight
+
+
+class CrawlError(RuntimeError):
+    """The crawl could not go on; the message is one line."""
 
 
 def site_settings(site: Site, polite: bool = True, base: dict | None = None) -> dict:
@@ -89,13 +105,83 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
             _show_progress(crawler, bar, bar.add_task(site.name, total=None, pages=0, reports=0, status=""))
             crawlers.append(crawler)
             process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path)
+        from twisted.internet import reactor
+
+        stopper = _Stopper(crawlers)
+        store.on_broken(lambda reason: reactor.callLater(0, stopper.stop, reason))  # not inside a middleware
+
+        reactor.callWhenRunning(stopper.install)
         try:
-            process.start()
+            process.start(install_signal_handlers=False)  # ours: _Stopper
         finally:
+            stopper.uninstall()
             logging.setLogRecordFactory(previous_factory)
-    summary = close_run(store, run_id, [crawler.spider for crawler in crawlers])
+    spiders = [crawler.spider for crawler in crawlers if crawler.spider is not None]
+    try:
+        summary = close_run(store, run_id, spiders)
+    except WriterDied as e:
+        with contextlib.suppress(Exception):
+            store.close()
+        raise CrawlError(f"{e}; the crawl stopped and run {run_id} is left unfinished: what was written is kept,"
+                         " and the next crawl fetches the rest") from None
     summary["warc"] = warc_path
+    if stopper.reason:
+        summary["stopped"] = stopper.reason
     return summary
+
+
+class _Stopper:
+    """Ends a crawl on SIGTERM or SIGINT, or when the store's writer is gone: gracefully first (each spider
+    told why, so its row says so; each crawler stopped), then, GRACE seconds later or on a second signal, by
+    stopping the reactor, whatever is still in flight."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, crawlers: list):
+        self.crawlers = crawlers
+        self.reason: str | None = None
+        self.previous: dict = {}
+
+    def install(self) -> None:
+        for number in self.SIGNALS:
+            self.previous[number] = signal.signal(number, self._signal)
+
+    def uninstall(self) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+        self.previous = {}
+
+    def _signal(self, number, _frame) -> None:
+        from twisted.internet import reactor
+
+        # Nothing else here: a signal handler may interrupt the reactor anywhere.
+        reactor.callFromThread(self.stop, f"stopped by {signal.Signals(number).name}", True)
+
+    def stop(self, reason: str, by_signal: bool = False) -> None:
+        from scrapy.utils.defer import deferred_from_coro
+        from twisted.internet import reactor
+
+        if self.reason:
+            if by_signal:
+                logger.warning("%s again: stopping now", reason)
+                self._force()
+            return
+        self.reason = reason
+        logger.warning("crawl %s: stopping (what was fetched is written; %s s for downloads in flight)", reason,
+                       GRACE)
+        for crawler in self.crawlers:
+            if crawler.spider is not None:
+                crawler.spider.stop(reason)
+            if crawler.crawling:
+                deferred_from_coro(crawler.stop_async())
+        reactor.callLater(GRACE, self._force)
+
+    @staticmethod
+    def _force() -> None:
+        from twisted.internet import reactor
+
+        with contextlib.suppress(RuntimeError):  # already stopping
+            reactor.stop()
 
 
 def open_run(data: Path, sites: int) -> tuple[Store, int, str]:

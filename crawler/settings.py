@@ -11,7 +11,16 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-DOWNLOADER_MIDDLEWARES = {"crawler.fetchlog.FetchLog": 50, "crawler.guard.RedirectCheck": 60}
+# RedirectCheck comes before Scrapy's off-site filter (50), which would drop an off-site redirect unsaid;
+# Limits sits just above Scrapy's retry middleware (550): it sees a failure first and can stop its retry.
+DOWNLOADER_MIDDLEWARES = {"crawler.guard.RedirectCheck": 40, "crawler.fetchlog.FetchLog": 50,
+                          "crawler.limits.Limits": 555}
 SPIDER_MIDDLEWARES = {"crawler.guard.SchemeFilter": 10}
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}  # only http(s): crawler/guard.py
 TELNETCONSOLE_ENABLED = False
+# nianbao's own limits (a site's registry entry may set its own: crawler/sites.py)
+MAX_LIST_PAGES = 300  # list pages read per column (start URL)
+MAX_LIST_DEPTH = 100  # list pages followed one from another (a 下一页 chain)
+MAX_LIST_ITEMS = 2000  # items read from one list page
+LIST_MAXSIZE = 4 * 1024 * 1024  # a list page (or robots.txt) larger than this, decompressed, is not read
+PAGE_MAXSIZE = 16 * 1024 * 1024  # the same for a report page, which the crawl parses for its attachments

@@ -3,7 +3,10 @@
 Each entry names a portal's 年报 column: `name`, `agency`, optional `region`, `start_urls`, optional
 `cms` (detected from the page when absent), `allowed_domains`, and per-site settings: `delay`,
 `concurrency`, `encoding` (override for pages that lie about theirs), `legacy_tls` (old servers),
-`timeout` (seconds per download) and `max_size_mb` (a larger download is dropped, not stored).
+`timeout` (seconds per download, redirects and retries included) and `max_size_mb` (a larger download is
+dropped, not stored), and the limits of a column's paging: `max_pages` (list pages read per start URL),
+`max_depth` (list pages followed one from another) and `max_list_mb` (a larger list page, once
+decompressed, is not read); their defaults are in crawler/settings.py.
 """
 from __future__ import annotations
 
@@ -36,6 +39,11 @@ class Site:
     legacy_tls: bool = False
     timeout: float | None = None
     max_size_mb: float | None = None
+    max_pages: int | None = None
+    max_depth: int | None = None
+    max_list_mb: float | None = None
+    evidence: str | None = None  # a real report page of this column, seen in a public stored page
+    evidence_title: str | None = None
 
     def __post_init__(self):
         if not self.allowed_domains:
@@ -57,6 +65,12 @@ def _site(entry: dict, index: int) -> Site:
     for url in urls:
         if not re.match(r"^https?://[^/\s]+", url):
             raise RegistryError(f"entry {entry['name']}: not an http(s) URL: {url}")
+    for key in ("max_pages", "max_depth", "max_list_mb", "max_size_mb", "timeout"):
+        value = entry.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+                                  or (key in ("max_pages", "max_depth") and not isinstance(value, int))):
+            kind = "a positive whole number" if key in ("max_pages", "max_depth") else "a positive number"
+            raise RegistryError(f"entry {entry['name']}: {key} must be {kind}, not {value!r}")
     if entry.get("cms") and entry["cms"] not in CMS_NAMES:
         raise RegistryError(f"entry {entry['name']}: cms must be one of {', '.join(CMS_NAMES)}")
     return Site(**{**entry, "start_urls": list(urls)})

@@ -5,6 +5,12 @@ classifier (a 指南, 预算 or 工作要点 is skipped unread); a report page i
 text, keyed by the agency and year its own title gives (so another agency's report listed in the column is
 kept under that agency, and a 图片版 and a 全文版 of one report are one report with several files), and
 its attachments and, when its tables are pictures, its pictures are fetched with it.
+
+A column's paging is bounded (list pages per start URL, depth of a 下一页 chain, items per page: the
+registry's `max_pages`, `max_depth`, else crawler/settings.py), and every request has an errback, so what was
+not read is said with its reason in the site's row (`crawl_run_sites.detail`) and at INFO in the log: a
+robots.txt refusal, too many redirects, a body over its size limit once decompressed, an HTTP error, a cut
+paging. The site is `ok` only when nothing that lists reports was missed (see `outcome`).
 """
 from __future__ import annotations
 
@@ -13,7 +19,10 @@ from email.message import Message
 from urllib.parse import unquote, urlparse
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler import settings as defaults
 from crawler.dialects import DIALECTS, detect, hanweb
 from crawler.dialects.generic import FILE_TYPES, Link, best_name, file_name_from_url, tree
 from extract import metadata
@@ -22,6 +31,18 @@ from extract.encoding import decode
 _FILE = re.compile(r"\.(" + "|".join(FILE_TYPES) + r")$", re.I)
 # The extractor's non-report words, and any 方案 (a link so titled is not worth fetching).
 _NOT_REPORT = re.compile(metadata.NOT_REPORT.pattern + "|方案")
+
+
+_DOCUMENT_KINDS = ("page", "attachment", "picture", "file")
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}"[:200] if text else type(error).__name__
+
+
+def _size(limit: int | None) -> str:
+    return f"{limit / 2**20:g} MB" if limit else "the size limit"
 
 
 def names_a_report(title: str, text: str = "") -> bool:
@@ -76,21 +97,111 @@ class ReportSpider(scrapy.Spider):
         self.reports: set[str] = set()
         self.skipped: list[str] = []
         self.refused: list[str] = []  # redirects refused by crawler.guard, with their reasons
+        self.problems: list[str] = []  # what was not read and why, for the site's row
+        self.partial = False  # a list page was not read or a column's paging was cut: reports may be missed
+        self.columns_read: set[str] = set()  # start URLs whose first list page was read
+        self.forbidden: set[str] = set()  # start URLs robots.txt forbids
+        self.list_pages: dict[str, int] = {}  # list pages requested per column (start URL)
+        self.stopped: str | None = None  # why the crawl was stopped before its end (a signal, the store)
 
     async def start(self):
         for url in self.site.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, meta={"kind": "list", "column": True},
-                                 dont_filter=True)
+            self.list_pages[url] = 1
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                                 meta={"kind": "list", "column": url, "depth": 0})
+
+    def limit(self, name: str) -> int:
+        """A paging limit: the site's own (max_pages, max_depth), else the run's setting."""
+        own = getattr(self.site, name, None)
+        if own:
+            return own
+        setting = {"max_pages": "MAX_LIST_PAGES", "max_depth": "MAX_LIST_DEPTH", "max_items": "MAX_LIST_ITEMS"}[name]
+        crawler = getattr(self, "crawler", None)
+        default = getattr(defaults, setting)
+        return crawler.settings.getint(setting, default) if crawler else default
 
     def outcome(self) -> dict:
-        """This site's figures for the run's summary (crawler.store.Store.finish_run)."""
+        """This site's figures for the run's summary (crawler.store.Store.finish_run).
+
+        `ok` only when every start URL was read and nothing that may list reports was left unread; `partial`
+        when a list page could not be read, a column's paging was cut at its limit, or the crawl was stopped;
+        `forbidden` when robots.txt forbids the column; `unreachable` when no column could be read at all; the
+        detail says why, and what else could not be fetched."""
         if self.blocked:
             status = "blocked"
+        elif self.stopped:
+            status = "partial"
+        elif not self.columns_read:
+            status = "forbidden" if self.forbidden else "unreachable"
+        elif self.partial or len(self.columns_read) < len(self.site.start_urls):
+            status = "partial"
         else:
-            status = "ok" if self.pages and self.pages > self.errors else "unreachable"
-        detail = self.blocked or "; ".join(dict.fromkeys(self.refused))[:500]
+            status = "ok"
+        reasons = ([self.stopped] if self.stopped else []) + list(dict.fromkeys(self.problems + self.refused))
+        detail = self.blocked or "; ".join(reasons)
+        if len(detail) > 500:
+            detail = detail[:499] + "…"
         return {"site": self.site.name, "status": status, "detail": detail, "dialect": self.dialect,
                 "pages": self.pages, "found": len(self.reports), "failed": self.failed, "skipped": len(self.skipped)}
+
+    def stop(self, reason: str) -> None:
+        """The crawl is being stopped (SIGTERM, SIGINT, the store's writer gone): said in the site's row."""
+        if not self.stopped and not self.blocked:
+            self.stopped = reason
+
+    # --- failures -------------------------------------------------------------------------------
+
+    def note(self, kind: str, url: str, reason: str) -> None:
+        """A request that came to nothing, with why: in the log at INFO and in the site's row."""
+        what = "list page" if kind == "list" else "report page" if kind == "page" else "file"
+        if kind == "list":
+            self.partial = True
+        self.problems.append(f"{what} {url[:150]}: {reason}")
+        self.logger.info("%s: %s %s not read: %s", self.site.name, what, url[:200], reason)
+
+    def on_error(self, failure) -> None:
+        """Every request's errback: why it came to nothing, counted and said once.
+
+        FetchLog has logged a failed download (its fetch row, errors and failed); what it never sees is
+        said here: a refusal by robots.txt, too many redirects, a body over its size limit once
+        decompressed (a gzip bomb), an HTTP error status on a list page."""
+        request = failure.request
+        kind = request.meta.get("kind", "list")
+        error = failure.value
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as linked, not its last hop
+        if self.blocked or self.stopped:
+            return
+        if isinstance(error, HttpError):
+            self.note(kind, url, f"HTTP {error.response.status}")
+            return
+        if not isinstance(error, IgnoreRequest):  # a download error: FetchLog logged and counted it
+            if "larger than download max size" in str(error):
+                self.note(kind, url, f"larger than {_size(request.meta.get('download_maxsize'))}")
+            else:
+                self.note(kind, url, _one_line(error))
+            return
+        message = str(error)
+        if message.startswith(("Filtered offsite request", "site blocked", "redirect loop")):
+            return  # another site's link; the wall is the site's status
+        if message.startswith("redirect to"):  # crawler.guard said it already (self.refused, self.partial)
+            return
+        if "robots.txt" in message:
+            if request.meta.get("depth") == 0:
+                self.forbidden.add(url)
+            self.note(kind, url, "robots.txt forbids it")
+            return
+        if "max redirections" in message:
+            times = self.crawler.settings.getint("REDIRECT_MAX_TIMES") if getattr(self, "crawler", None) else 20
+            reason = f"more than {times} redirects"
+        elif "decompression" in message:
+            reason = f"larger than {_size(request.meta.get('download_maxsize'))} once decompressed"
+        else:
+            reason = message[:200]
+        self.errors += 1
+        self.failed += kind in _DOCUMENT_KINDS
+        self.store.log_fetch(url=url, final_url=request.url, status=0, headers={"error": reason}, sha256=None, size=0,
+                             media_type=None, site=self.site.name, run_id=self.run_id, kind=kind)
+        self.note(kind, url, reason)
 
     # --- pages ----------------------------------------------------------------------------------
 
@@ -108,6 +219,10 @@ class ReportSpider(scrapy.Spider):
     def parse_list(self, response):
         if response.status != 200:
             return
+        column = response.meta.get("column") or response.request.url
+        depth = response.meta.get("depth", 0)
+        if depth == 0:
+            self.columns_read.add(column)
         text = self.text_of(response)
         # The request's URL keeps its fragment (gkmlpt names the column there); the response's does not.
         url = response.request.url if "#" in response.request.url else response.url
@@ -119,21 +234,42 @@ class ReportSpider(scrapy.Spider):
             listing = hanweb.parse_proxy(text, url)
         else:
             listing = module.parse_list(text, url)
+        most = self.limit("max_items")
+        if len(listing.items) > most:
+            self.cut(column, f"a list page named more than {most} items; the first {most} were read (max_items)")
+            listing.items = listing.items[:most]
         new = [item for item in listing.items if item.url not in self.seen]
         for item in new:
             self.seen.add(item.url)
             yield from self.follow_item(item)
-        if new or response.meta.get("column"):  # a page that adds nothing new ends the paging
+        if new or depth == 0:  # a page that adds nothing new ends the paging
             # Every TRS page announces the whole column again: a set is cheaper than Scrapy's dupefilter.
             follows = [f for f in listing.follow if (f.url, f.method, str(f.form)) not in self.followed]
+            if follows and depth + 1 > self.limit("max_depth"):
+                self.cut(column, f"paging stopped at depth {self.limit('max_depth')} (max_depth)")
+                return
+            room = self.limit("max_pages") - self.list_pages.get(column, 1)
+            if len(follows) > room:
+                self.cut(column, f"paging stopped at {self.limit('max_pages')} list pages (max_pages)")
+                follows = follows[:max(room, 0)]
+            self.list_pages[column] = self.list_pages.get(column, 1) + len(follows)
             self.followed.update((f.url, f.method, str(f.form)) for f in follows)
             for follow in follows:
-                meta = {"kind": "list"}
+                meta = {"kind": "list", "column": column, "depth": depth + 1}
                 if follow.method == "POST":
                     yield scrapy.FormRequest(follow.url, formdata=follow.form or {}, callback=self.parse_list,
-                                             meta=meta, headers=follow.headers)
+                                             errback=self.on_error, meta=meta, headers=follow.headers)
                 else:
-                    yield scrapy.Request(follow.url, callback=self.parse_list, meta=meta, headers=follow.headers)
+                    yield scrapy.Request(follow.url, callback=self.parse_list, errback=self.on_error, meta=meta,
+                                         headers=follow.headers)
+
+    def cut(self, column: str, reason: str) -> None:
+        """A column's paging ends at a limit: the site is partial, and its row says where."""
+        message = f"column {column[:150]}: {reason}"
+        if message not in self.problems:
+            self.partial = True
+            self.problems.append(message)
+            self.logger.warning("%s: %s", self.site.name, message)
 
     def follow_item(self, item):
         verdict = classify_title(item.title)
@@ -144,9 +280,10 @@ class ReportSpider(scrapy.Spider):
         if _FILE.search(urlparse(item.url).path):
             meta.update(kind="file", role="file", file_name=best_name(item.title, item.url), parent=None,
                         report=self.identify(item.title, ""))
-            yield scrapy.Request(item.url, callback=self.parse_file, meta=meta)
+            yield scrapy.Request(item.url, callback=self.parse_file, errback=self.on_error, meta=meta)
         else:
-            yield scrapy.Request(item.url, callback=self.parse_page, meta={**meta, "kind": "page"})
+            yield scrapy.Request(item.url, callback=self.parse_page, errback=self.on_error,
+                                 meta={**meta, "kind": "page"})
 
     def identify(self, title: str, text: str) -> dict:
         clean = metadata.clean_title(title)
@@ -181,7 +318,7 @@ class ReportSpider(scrapy.Spider):
         links = [(link, "attachment") for link in module.attachments(text, response.url, root)]
         links += [(Link(url, file_name_from_url(url)), "picture") for url in parsed.images if url.startswith("http")]
         for link, role in links:
-            yield scrapy.Request(link.url, callback=self.parse_file,
+            yield scrapy.Request(link.url, callback=self.parse_file, errback=self.on_error,
                                  meta={"kind": role, "role": role, "file_name": link.title, "parent": response.url,
                                        "report": report})
 

@@ -12,7 +12,11 @@ file, then its fetch row and WARC record, then the report row that names it, so 
 that is not there. A process, not a thread: Scrapy's event loop keeps the interpreter to itself and the
 writing runs on the other core. The writer dies with the crawl (Linux's parent-death signal), so a killed
 crawl loses only what was still queued, and a restarted one fetches that again while sending conditional
-requests for everything kept.
+requests for everything kept. It ignores SIGINT and SIGTERM (the crawl stops on them and then lets it finish
+writing), and a writer that died anyway is noticed by the crawl at its next send or wait (WriterDied), never
+waited for.
+
+The tables are defined once, in `TABLES`; the build (archive/build.py) copies the public ones from it.
 """
 from __future__ import annotations
 
@@ -21,36 +25,65 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import signal
 import sqlite3
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    sha256 TEXT PRIMARY KEY, media_type TEXT, size INTEGER, path TEXT, first_url TEXT, first_seen TEXT);
-CREATE TABLE IF NOT EXISTS fetches (
-    id INTEGER PRIMARY KEY, url TEXT, final_url TEXT, status INTEGER, etag TEXT, last_modified TEXT,
-    sha256 TEXT, size INTEGER, media_type TEXT, fetched_at TEXT, site TEXT, run_id INTEGER, kind TEXT,
-    headers TEXT);
-CREATE INDEX IF NOT EXISTS fetches_url ON fetches(url);
-CREATE TABLE IF NOT EXISTS sites (
-    name TEXT PRIMARY KEY, agency TEXT, region TEXT, start_url TEXT, cms TEXT, last_crawled TEXT,
-    status TEXT, status_detail TEXT);
-CREATE TABLE IF NOT EXISTS crawl_runs (
-    id INTEGER PRIMARY KEY, started TEXT, finished TEXT, sites INTEGER, pages INTEGER,
-    new_reports INTEGER, changed_reports INTEGER, errors INTEGER);
-CREATE TABLE IF NOT EXISTS crawl_run_sites (
-    run_id INTEGER, site TEXT, status TEXT, detail TEXT, dialect TEXT, pages INTEGER, found INTEGER,
-    new INTEGER, changed INTEGER, failed INTEGER, skipped INTEGER, PRIMARY KEY (run_id, site));
-CREATE TABLE IF NOT EXISTS report_documents (
-    id INTEGER PRIMARY KEY, site TEXT, report_key TEXT, url TEXT, title TEXT, agency TEXT, year INTEGER,
-    role TEXT, file_name TEXT, parent_url TEXT, version INTEGER, sha256 TEXT, first_seen TEXT,
-    last_seen TEXT, run_id INTEGER, UNIQUE (url, version));
-CREATE INDEX IF NOT EXISTS report_documents_key ON report_documents(report_key);
-CREATE INDEX IF NOT EXISTS report_documents_run ON report_documents(run_id);
-"""
+@dataclass(frozen=True)
+class Table:
+    """One table of `crawl.db`: its columns (name → SQLite type) in order, primary key, unique columns and
+    indexes (name → columns). The build copies the public ones into the archive from this same definition."""
+
+    columns: dict[str, str]
+    key: tuple[str, ...]
+    unique: tuple[str, ...] = ()
+    indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def create(self, name: str) -> str:
+        single = len(self.key) == 1
+        parts = [f"{column} {kind}{' PRIMARY KEY' if single and column == self.key[0] else ''}"
+                 for column, kind in self.columns.items()]
+        if not single:
+            parts.append(f"PRIMARY KEY ({', '.join(self.key)})")
+        if self.unique:
+            parts.append(f"UNIQUE ({', '.join(self.unique)})")
+        statements = [f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(parts)});"]
+        statements += [f"CREATE INDEX IF NOT EXISTS {index} ON {name}({', '.join(columns)});"
+                       for index, columns in self.indexes.items()]
+        return "\n".join(statements)
+
+
+def _columns(spec: str) -> dict[str, str]:
+    """'name TYPE, name TYPE' → {name: TYPE}."""
+    return dict(part.split() for part in spec.split(","))
+
+
+# The crawl database's tables: defined here once; archive/build.py copies the public ones from this.
+TABLES: dict[str, Table] = {
+    "documents": Table(_columns("sha256 TEXT, media_type TEXT, size INTEGER, path TEXT, first_url TEXT,"
+                                " first_seen TEXT"), key=("sha256",)),
+    "fetches": Table(_columns("id INTEGER, url TEXT, final_url TEXT, status INTEGER, etag TEXT, last_modified TEXT,"
+                              " sha256 TEXT, size INTEGER, media_type TEXT, fetched_at TEXT, site TEXT,"
+                              " run_id INTEGER, kind TEXT, headers TEXT"), key=("id",),
+                     indexes={"fetches_url": ("url",)}),
+    "sites": Table(_columns("name TEXT, agency TEXT, region TEXT, start_url TEXT, cms TEXT, last_crawled TEXT,"
+                            " status TEXT, status_detail TEXT"), key=("name",)),
+    "crawl_runs": Table(_columns("id INTEGER, started TEXT, finished TEXT, sites INTEGER, pages INTEGER,"
+                                 " new_reports INTEGER, changed_reports INTEGER, errors INTEGER"), key=("id",)),
+    "crawl_run_sites": Table(_columns("run_id INTEGER, site TEXT, status TEXT, detail TEXT, dialect TEXT,"
+                                      " pages INTEGER, found INTEGER, new INTEGER, changed INTEGER, failed INTEGER,"
+                                      " skipped INTEGER"), key=("run_id", "site")),
+    "report_documents": Table(_columns("id INTEGER, site TEXT, report_key TEXT, url TEXT, title TEXT, agency TEXT,"
+                                       " year INTEGER, role TEXT, file_name TEXT, parent_url TEXT, version INTEGER,"
+                                       " sha256 TEXT, first_seen TEXT, last_seen TEXT, run_id INTEGER"),
+                              key=("id",), unique=("url", "version"),
+                              indexes={"report_documents_key": ("report_key",), "report_documents_run": ("run_id",)}),
+}
+SCHEMA = "\n".join(table.create(name) for name, table in TABLES.items())
 
 
 def now() -> str:
@@ -89,17 +122,29 @@ class Store:
         else:
             self._writer.send(job, args)
 
+    @property
+    def broken(self) -> str | None:
+        """Why the writer process is gone, once it is found dead (else None)."""
+        return self._writer.broken if self._writer is not None else None
+
+    def on_broken(self, callback) -> None:
+        """`callback(reason)` is called once, when the writer is first found dead."""
+        if self._writer is not None:
+            self._writer.on_broken = callback
+
     def flush(self) -> None:
-        """Wait until everything queued is written (and raise what the writer hit)."""
+        """Wait until everything queued is written (and raise what the writer hit: WriterDied when it is gone)."""
         if self._writer is not None:
             self._writer.join()
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        for warc in self._warcs.values():
-            warc.close()
-        self.db.close()
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            for warc in self._warcs.values():
+                warc.close()
+            self.db.close()
 
     def keep_response(self, body: bytes, keep: bool, url: str, media_type: str | None, fetch: dict,
                       warc: tuple | None) -> str | None:
@@ -175,10 +220,7 @@ class Store:
         for entry in sites:
             new, changed = counts.get(entry["site"], (0, 0))
             row = {**entry, "new": new or 0, "changed": changed or 0}
-            self.db.execute("INSERT OR REPLACE INTO crawl_run_sites (run_id, site, status, detail, dialect, pages,"
-                            " found, new, changed, failed, skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                            (run_id, row["site"], row["status"], row["detail"], row["dialect"], row["pages"],
-                             row["found"], row["new"], row["changed"], row["failed"], row["skipped"]))
+            self.db.execute(_INSERT_RUN_SITE, (run_id, *(row[c] for c in _RUN_SITE_COLUMNS[1:])))
             per_site.append(row)
         new = sum(n or 0 for n, _ in counts.values())
         changed = sum(c or 0 for _, c in counts.values())
@@ -221,9 +263,15 @@ def _keep_response(store: Store, sha256, body: bytes, url, media_type, fetch_row
         store._warc(path).write(*record, body)
 
 
+_FETCH_COLUMNS = [c for c in TABLES["fetches"].columns if c != "id"]  # the order of _fetch_row
+_INSERT_FETCH = f"INSERT INTO fetches ({', '.join(_FETCH_COLUMNS)}) VALUES ({', '.join('?' * len(_FETCH_COLUMNS))})"
+_RUN_SITE_COLUMNS = list(TABLES["crawl_run_sites"].columns)  # run_id, then a site's outcome under these names
+_INSERT_RUN_SITE = (f"INSERT OR REPLACE INTO crawl_run_sites ({', '.join(_RUN_SITE_COLUMNS)})"
+                    f" VALUES ({', '.join('?' * len(_RUN_SITE_COLUMNS))})")
+
+
 def _insert_fetch(store: Store, row: tuple) -> None:
-    store.db.execute("INSERT INTO fetches (url, final_url, status, etag, last_modified, sha256, size, media_type, fetched_at,"
-               " site, run_id, kind, headers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+    store.db.execute(_INSERT_FETCH, row)
 
 
 def _record(store: Store, row: tuple) -> None:
@@ -248,44 +296,110 @@ JOBS = {
 }
 
 
+class WriterDied(RuntimeError):
+    """The store's writer process is gone: what it had not written is not in the store (the next crawl
+    fetches it again)."""
+
+
 class _Writer:
-    """A child process that applies the store's jobs in the order they were sent."""
+    """A child process that applies the store's jobs in the order they were sent.
+
+    It ignores SIGINT and SIGTERM (a signal to the crawl's process group, as `timeout`, systemd and Ctrl-C
+    send, is the crawl's to handle: the crawl stops and then closes the writer, so everything fetched is
+    written) and dies with the crawl (the parent-death signal). Whoever waits for it never waits on a dead
+    writer: every wait polls whether it is still alive, and a dead one raises WriterDied."""
+
+    POLL = 0.2  # seconds between two looks at the writer while waiting for it
 
     def __init__(self, root: Path):
         context = multiprocessing.get_context("fork")  # started before Scrapy's reactor and threads exist
-        self.jobs = context.JoinableQueue(maxsize=2000)
-        self.errors = context.Queue()
-        self.process = context.Process(target=_serve, args=(str(root), self.jobs, self.errors), daemon=True,
-                                       name="store-writer")
-        self.process.start()
-        self.sent = 0
+        self.jobs = context.Queue(maxsize=2000)
+        self.replies = context.Queue()  # ("error", message) and ("synced", number), from the writer
+        self.process = context.Process(target=_serve, args=(str(root), self.jobs, self.replies, os.getpid()),
+                                       daemon=True, name="store-writer")
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:  # no signal between the fork and the child's SIG_IGN
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        self.sent = self.syncs = 0
+        self.error: str | None = None
+        self.broken: str | None = None  # why the writer is gone, once it is
+        self.on_broken = None  # called once when the writer is found dead
+        self._looked = time.monotonic()
 
     def send(self, job: str, args: tuple) -> None:
         self.sent += 1
-        if self.sent % 500 == 0:  # polling the error pipe on every send costs more than the send
+        if self.sent % 500 == 0:  # polling the replies on every send costs more than the send
             self._raise()
-        self.jobs.put((job, args))
+        now = time.monotonic()
+        if now - self._looked > self.POLL:
+            self._looked = now
+            self._alive()
+        self._put((job, args))
 
     def join(self) -> None:
-        self.jobs.join()
+        """Wait until everything sent is written (and raise what the writer hit)."""
+        self.syncs += 1
+        self._put(("sync", self.syncs))
+        while True:
+            try:
+                kind, value = self.replies.get(timeout=self.POLL)
+            except queue.Empty:
+                self._alive()
+                continue
+            if kind == "error":
+                self.error = self.error or value
+            elif value == self.syncs:
+                break
         self._raise()
 
     def close(self) -> None:
         self.join()
-        self.jobs.put(None)
+        self._put(None)
         self.process.join(timeout=60)
 
+    def _put(self, item) -> None:
+        while True:
+            self._alive()
+            try:
+                self.jobs.put(item, timeout=self.POLL)
+                return
+            except queue.Full:
+                continue
+
+    def _alive(self) -> None:
+        if self.broken is None and not self.process.is_alive():
+            code = self.process.exitcode
+            how = f"killed by {signal.Signals(-code).name}" if code and code < 0 else f"exit code {code}"
+            self.broken = f"the store's writer process died ({how})"
+            self.jobs.cancel_join_thread()  # nothing reads the queue any more: do not wait for it at exit
+            if self.on_broken:
+                self.on_broken(self.broken)
+        if self.broken:
+            raise WriterDied(self.broken)
+
     def _raise(self) -> None:
-        if not self.errors.empty():
-            raise RuntimeError(f"the store's writer failed: {self.errors.get()}")
+        while self.error is None:
+            try:
+                kind, value = self.replies.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "error":
+                self.error = value
+        if self.error:
+            raise RuntimeError(f"the store's writer failed: {self.error}")
 
 
-def _serve(root: str, jobs, errors) -> None:
+def _serve(root: str, jobs, replies, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl stops on these, then closes the writer
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     try:  # die with the crawl, as a thread would
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() == 1:
+    if os.getppid() != parent:  # the crawl died before the line above
         return
     store = Store(root)  # its own SQLite connection: the forked one belongs to the parent
     failed = False
@@ -295,11 +409,11 @@ def _serve(root: str, jobs, errors) -> None:
             if job is None:
                 store.close()
                 return
-            if not failed:
-                name, args = job
+            name, args = job
+            if name == "sync":
+                replies.put(("synced", args))
+            elif not failed:
                 JOBS[name](store, *args)
         except Exception as e:  # noqa: BLE001 - reported to the crawl by the next send() or flush()
             failed = True
-            errors.put(f"{type(e).__name__}: {e}")
-        finally:
-            jobs.task_done()
+            replies.put(("error", f"{type(e).__name__}: {e}"))

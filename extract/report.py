@@ -6,7 +6,13 @@ The format is sniffed from the bytes, not trusted from the name: portals serve P
 from __future__ import annotations
 
 import hashlib
+import http.client
+import os
 import re
+import socket
+import threading
+import time
+import urllib.error
 import urllib.request
 import zipfile
 from io import BytesIO
@@ -21,16 +27,15 @@ SCHEMA_VERSION = 2
 MAX_BYTES = 200 * 1024 * 1024
 
 
-def load(location: str, timeout: float = 60) -> tuple[bytes, str | None]:
-    """The bytes at a path or http(s) URL, and the HTTP Content-Type if any."""
-    if re.match(r"^https?://", location):
-        request = urllib.request.Request(location, headers={"User-Agent": "nianbao/0.1"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                data = response.read(MAX_BYTES + 1)
-                content_type = response.headers.get("Content-Type")
-        except Exception as e:  # noqa: BLE001 - any network failure is one line for the user
-            raise ExtractError(f"cannot fetch {location}: {e}") from None
+DEFAULT_TIMEOUT = 60.0  # seconds for a whole download (NIANBAO_TIMEOUT, as for the crawl)
+
+
+def load(location: str, timeout: float | None = None) -> tuple[bytes, str | None]:
+    """The bytes at a path or http(s) URL, and the HTTP Content-Type if any. A download has one deadline,
+    `timeout` seconds (default NIANBAO_TIMEOUT, else 60) for everything: connecting, redirects, headers and
+    body, however slowly the server sends them."""
+    if re.match(r"^https?://", location, re.I):
+        data, content_type = _download(location, _timeout() if timeout is None else timeout)
     else:
         path = Path(location)
         if not path.is_file():
@@ -41,6 +46,141 @@ def load(location: str, timeout: float = 60) -> tuple[bytes, str | None]:
     if len(data) > MAX_BYTES:
         raise ExtractError(f"{location} is larger than {MAX_BYTES // 2**20} MB")
     return data, content_type
+
+
+def _timeout() -> float:
+    value = os.environ.get("NIANBAO_TIMEOUT")
+    if not value:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise ExtractError(f"NIANBAO_TIMEOUT must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
+class _Deadline:
+    """Ends a download at its deadline: a timer shuts down every socket the download opened, which wakes a
+    read blocked on a server that sends a byte now and then (a socket timeout bounds each read, not the
+    whole)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def left(self) -> float:
+        return max(0.01, self.end - time.monotonic())
+
+    def track(self, sock) -> None:
+        with self.lock:
+            self.sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                _shut(sock)
+
+    def __enter__(self):
+        self.timer.start()
+        return self
+
+    def __exit__(self, *_):
+        self.timer.cancel()
+
+
+def _shut(sock) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _connection(base, deadline: _Deadline):
+    class Connection(base):
+        def __init__(self, *args, **kwargs):
+            kwargs["timeout"] = deadline.left()  # connecting, too, only in what is left
+            super().__init__(*args, **kwargs)
+
+        def connect(self):
+            super().connect()
+            deadline.track(self.sock)
+
+    return Connection
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not re.match(r"^https?://", newurl, re.I):  # only http(s), whatever the server says
+            raise urllib.error.URLError(f"redirected to a URL that is not http(s): {newurl[:100]}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """urllib with http(s) only (no file:, ftp: or data: handlers) and every connection under the deadline."""
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(_connection(http.client.HTTPConnection, deadline), req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_connection(http.client.HTTPSConnection, deadline), req, context=self._context)
+
+    opener = urllib.request.OpenerDirector()
+    for handler in (HTTP(), HTTPS(), urllib.request.HTTPDefaultErrorHandler(), _Redirects(),
+                    urllib.request.HTTPErrorProcessor(), urllib.request.UnknownHandler()):
+        opener.add_handler(handler)
+    return opener
+
+
+def _download(url: str, timeout: float) -> tuple[bytes, str | None]:
+    request = urllib.request.Request(url, headers={"User-Agent": "nianbao/0.1"})
+    chunks, size = [], 0
+    with _Deadline(timeout) as deadline:
+        try:
+            with _opener(deadline).open(request, timeout=timeout) as response:
+                content_type = response.headers.get("Content-Type")
+                while True:
+                    chunk = response.read1(65536)
+                    if not chunk or deadline.expired:
+                        break
+                    size += len(chunk)
+                    if size > MAX_BYTES:
+                        raise ExtractError(f"{url} is larger than {MAX_BYTES // 2**20} MB")
+                    chunks.append(chunk)
+        except ExtractError:
+            raise
+        except Exception as e:  # noqa: BLE001 - any network failure is one line for the user
+            if deadline.expired:
+                raise ExtractError(f"cannot fetch {url}: no whole answer within {timeout:g} s") from None
+            raise ExtractError(f"cannot fetch {url}: {_network_error(e)}") from None
+        if deadline.expired:
+            raise ExtractError(f"cannot fetch {url}: no whole answer within {timeout:g} s")
+    return b"".join(chunks), content_type
+
+
+def _network_error(error: Exception) -> str:
+    """One line for a failed download (urllib's redirect-loop message has three)."""
+    if isinstance(error, urllib.error.HTTPError):
+        if 300 <= error.code < 400:
+            return f"HTTP {error.code}: redirects in a loop or more than {_Redirects.max_redirections}"
+        return f"HTTP {error.code} {' '.join(str(error.reason).split())}"
+    if isinstance(error, urllib.error.URLError):
+        error = error.reason if isinstance(error.reason, Exception) else error
+        text = " ".join(str(getattr(error, "reason", error)).split())
+    else:
+        text = " ".join(str(error).split())
+    return text[:200] or type(error).__name__
 
 
 def sniff(data: bytes) -> str:

@@ -68,9 +68,13 @@ def build(data: Path, workers: int | None = None) -> dict:
 def describe(summary: dict) -> str:
     if summary["unchanged"]:
         return f"{summary['archive']} is up to date: nothing new since the last build"
-    return (f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
+    line = (f"{summary['archive']}: {summary['reports']} reports ({summary['versions']} versions), "
             f"{summary['extracted']} documents extracted, {summary['unreadable']} unreadable, "
             f"{summary['failed_checks']} failed checks in the latest versions")
+    left_out = summary.get("left_out") or 0
+    if left_out:
+        line += f"; {left_out} report{'s' if left_out > 1 else ''} left out (could not be built: named in the log)"
+    return line
 
 
 def crawl_and_build(sites: Path, data: Path, log=None, workers: int | None = None) -> dict:

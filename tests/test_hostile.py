@@ -16,10 +16,13 @@ SECRET = "nianbao-local-secret-7f3a"
 
 
 class Server:
-    """A tiny portal: `pages` maps a path to (status, headers, body); every request is logged."""
+    """A tiny portal: `pages` maps a path to (status, headers, body), or to a function of the request handler
+    that answers itself (a server that drips, say); `dynamic(path)` answers other paths, or None for 404.
+    Every request is logged."""
 
-    def __init__(self, pages: dict):
-        self.pages, self.hits = pages, []
+    def __init__(self, pages: dict, dynamic=None):
+        self.pages, self.hits, self.dynamic = pages, [], dynamic
+        self.stopping = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,7 +31,10 @@ class Server:
 
             def do_GET(self):
                 server.hits.append(self.path)
-                status, headers, body = server.pages.get(self.path, (404, {}, b"not found"))
+                answer = server.pages.get(self.path) or (server.dynamic and server.dynamic(self.path))
+                if callable(answer):
+                    return answer(self)
+                status, headers, body = answer or (404, {}, b"not found")
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -37,11 +43,15 @@ class Server:
                 self.wfile.write(body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self):
+        self.stopping.set()
         self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def html(body: str) -> tuple:

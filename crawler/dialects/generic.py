@@ -63,7 +63,13 @@ def link_title(a) -> str:
 
 def _date_near(a) -> str | None:
     parent = a.getparent()
-    context = parent.text_content() if parent is not None else ""
+    if parent is None:
+        return None
+    if len(parent) <= 8:  # a list item: the link and its date
+        context = parent.text_content()
+    else:  # one parent of many links (a page of bare links): its whole text per link would be quadratic
+        following = a.getnext()
+        context = (a.tail or "") + ((following.text_content() or "")[:100] if following is not None else "")
     m = re.search(r"(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}", context)
     return m.group(0) if m else None
 

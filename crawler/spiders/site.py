@@ -33,6 +33,8 @@ class SiteSpider(ReportSpider):
         return spider
 
     def finish(self, spider, reason):
+        if reason not in ("finished", "blocked"):  # Scrapyd stopped it ("shutdown"), or the store's writer died
+            self.stop(f"stopped ({reason})")
         summary = close_run(self.store, self.run_id, [self])
         outcome = summary["sites"][0]
         self.logger.warning("%s: %s, %s reports found, %s new, %s changed, %s failed; run %s", self.site.name,
