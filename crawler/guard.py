@@ -88,7 +88,8 @@ class RedirectCheck:
         if urlparse_cached(request).scheme not in SCHEMES:
             reason = "not an http(s) URL"
         elif chain:
-            reason = redirect_refusal(chain[0], request, getattr(spider, "allowed_domains", None) or [])
+            domains = request.meta.get("allowed_domains") or getattr(spider, "allowed_domains", None) or []
+            reason = redirect_refusal(chain[0], request, domains)
             if reason:
                 reason = f"redirect to {reason}: {chain[0][:120]} → {request.url[:120]}"
                 if hasattr(spider, "refused") and reason not in spider.refused:

@@ -97,6 +97,7 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
     base = {**process_settings(log_file), **(overrides or {})}
     process = CrawlerProcess(settings=base)
     crawlers = []
+    render = _render_crawler(sites)
     with _progress() as bar:
         for site in sites:
             spider_class = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,),
@@ -104,10 +105,13 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
             crawler = process.create_crawler(spider_class)
             _show_progress(crawler, bar, bar.add_task(site.name, total=None, pages=0, reports=0, status=""))
             crawlers.append(crawler)
-            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path)
+            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path,
+                          render_jobs=render.jobs if render else None)
+        if render:
+            render.start(process, crawlers)
         from twisted.internet import reactor
 
-        stopper = _Stopper(crawlers)
+        stopper = _Stopper(crawlers + ([render.crawler] if render else []))
         store.on_broken(lambda reason: reactor.callLater(0, stopper.stop, reason))  # not inside a middleware
 
         reactor.callWhenRunning(stopper.install)
@@ -128,6 +132,46 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
     if stopper.reason:
         summary["stopped"] = stopper.reason
     return summary
+
+
+class _Render:
+    """The process's one render crawler (crawler/render.py) and the queue the site spiders hand columns to; its
+    spider ends once every site spider has closed."""
+
+    def __init__(self):
+        import asyncio
+
+        self.jobs = asyncio.Queue()
+        self.crawler = None
+        self.open = 0
+
+    def start(self, process, site_crawlers: list) -> None:
+        """Created after the site crawlers: the first crawler created installs the reactor, and theirs start
+        first."""
+        from crawler import render
+
+        self.crawler = process.create_crawler(type("RenderSpider_", (render.RenderSpider,),
+                                                   {"custom_settings": render.settings()}))
+        self.open = len(site_crawlers)
+
+        def closed(*_, **__):
+            self.open -= 1
+            if self.open == 0:
+                self.jobs.put_nowait(None)
+
+        for crawler in site_crawlers:
+            crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+        process.crawl(self.crawler, jobs=self.jobs)
+
+
+def _render_crawler(sites: list[Site]) -> _Render | None:
+    """A render crawler when a site may need one and chromium is here (none otherwise: lists built by script
+    are then said in the site's row, unread)."""
+    from crawler.render import chromium
+
+    if not any(site.render for site in sites) or not chromium():
+        return None
+    return _Render()
 
 
 class _Stopper:

@@ -42,6 +42,7 @@ class Site:
     max_pages: int | None = None
     max_depth: int | None = None
     max_list_mb: float | None = None
+    render: bool = True  # a list built by script may be read through a browser (crawler/render.py)
     evidence: str | None = None  # a real report page of this column, seen in a public stored page
     evidence_title: str | None = None
 

@@ -19,18 +19,17 @@ from email.message import Message
 from urllib.parse import unquote, urlparse
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import settings as defaults
-from crawler.dialects import DIALECTS, detect, hanweb
-from crawler.dialects.generic import FILE_TYPES, Link, best_name, file_name_from_url, tree
+from cms import DIALECTS, attachments, detect, hanweb
+from cms.generic import FILE_TYPES, Link, best_name, file_name_from_url, tree
+from crawler.titles import classify_title, names_a_report
 from extract import metadata
 from extract.encoding import decode
 
 _FILE = re.compile(r"\.(" + "|".join(FILE_TYPES) + r")$", re.I)
-# The extractor's non-report words, and any 方案 (a link so titled is not worth fetching).
-_NOT_REPORT = re.compile(metadata.NOT_REPORT.pattern + "|方案")
 
 
 _DOCUMENT_KINDS = ("page", "attachment", "picture", "file")
@@ -43,22 +42,6 @@ def _one_line(error: BaseException) -> str:
 
 def _size(limit: int | None) -> str:
     return f"{limit / 2**20:g} MB" if limit else "the size limit"
-
-
-def names_a_report(title: str, text: str = "") -> bool:
-    """An annual report by its title (and text), which names the year: a column's own page
-    ("政府信息公开年报") does not."""
-    clean = metadata.clean_title(title)
-    return metadata.is_annual_report(clean, text) and metadata.report_year(clean, "") is not None
-
-
-def classify_title(title: str) -> str:
-    """'report', 'not' (skip unread) or 'maybe' (decide from the page)."""
-    if names_a_report(title):
-        return "report"
-    if _NOT_REPORT.search(metadata.clean_title(title)):
-        return "not"
-    return "maybe"
 
 
 def _file_name(response, fallback: str) -> str:
@@ -84,8 +67,12 @@ class ReportSpider(scrapy.Spider):
     name = "reports"
     handle_httpstatus_list = [304]
 
-    def __init__(self, site, store, run_id: int, warc_path: str, **kwargs):
+    def __init__(self, site, store, run_id: int, warc_path: str, render_jobs=None, **kwargs):
         super().__init__(name=f"reports-{site.name}", **kwargs)
+        self.render_jobs = render_jobs  # where script-built columns go to be rendered (crawler/render.py)
+        self.rendering = 0  # columns handed to the renderer and not yet back
+        self.rendered: dict[str, str] = {}  # column → why it was rendered
+        self.notes: list[str] = []  # what the site's row says besides problems (a column read in a browser)
         self.site, self.store, self.run_id, self.warc_path = site, store, run_id, warc_path
         self.allowed_domains = site.allowed_domains
         self.dialect = site.cms
@@ -103,6 +90,16 @@ class ReportSpider(scrapy.Spider):
         self.forbidden: set[str] = set()  # start URLs robots.txt forbids
         self.list_pages: dict[str, int] = {}  # list pages requested per column (start URL)
         self.stopped: str | None = None  # why the crawl was stopped before its end (a signal, the store)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.idle, signal=scrapy.signals.spider_idle)
+        return spider
+
+    def idle(self):
+        if self.rendering:  # a column is in the browser: its items come back to be fetched
+            raise DontCloseSpider
 
     async def start(self):
         for url in self.site.start_urls:
@@ -137,7 +134,7 @@ class ReportSpider(scrapy.Spider):
             status = "partial"
         else:
             status = "ok"
-        reasons = ([self.stopped] if self.stopped else []) + list(dict.fromkeys(self.problems + self.refused))
+        reasons = ([self.stopped] if self.stopped else []) + list(dict.fromkeys(self.problems + self.refused + self.notes))
         detail = self.blocked or "; ".join(reasons)
         if len(detail) > 500:
             detail = detail[:499] + "…"
@@ -234,6 +231,8 @@ class ReportSpider(scrapy.Spider):
             listing = hanweb.parse_proxy(text, url)
         else:
             listing = module.parse_list(text, url)
+        if listing.scripted and depth == 0 and not response.meta.get("rendered_page"):
+            self.render(response.request.url, column, listing.scripted)
         most = self.limit("max_items")
         if len(listing.items) > most:
             self.cut(column, f"a list page named more than {most} items; the first {most} were read (max_items)")
@@ -262,6 +261,41 @@ class ReportSpider(scrapy.Spider):
                 else:
                     yield scrapy.Request(follow.url, callback=self.parse_list, errback=self.on_error, meta=meta,
                                          headers=follow.headers)
+
+    def render(self, url: str, column: str, why: str) -> None:
+        """Hand a script-built column to the browser; its rendered pages come back to `read_rendered`."""
+        if column in self.rendered:
+            return
+        self.rendered[column] = why
+        if self.render_jobs is None or not self.site.render:
+            off = "rendering is off for this site" if not self.site.render else "no browser to render it"
+            self.cut(column, f"{why}; {off}, so only its first page was read")
+            return
+        from crawler.render import Job
+
+        self.rendering += 1
+        self.notes.append(f"column {column[:150]}: read in a browser ({why})")
+        self.logger.info("%s: column %s rendered in a browser: %s", self.site.name, column, why)
+        self.render_jobs.put_nowait(Job(url, column, why, self.limit("max_pages"), list(self.allowed_domains),
+                                        lambda pages: self.read_rendered(column, pages),
+                                        lambda error: self.rendered_done(column, error)))
+
+    def read_rendered(self, column: str, pages: list[tuple[str, str]]) -> None:
+        """The rendered pages of a column: read like list pages; their new items are fetched as usual."""
+        module = DIALECTS[self.dialect or "generic"]
+        self.logger.info("%s: column %s rendered: %d pages", self.site.name, column, len(pages))
+        for url, html in pages:
+            for item in module.parse_list(html, url).items[: self.limit("max_items")]:
+                if item.url in self.seen:
+                    continue
+                self.seen.add(item.url)
+                for request in self.follow_item(item):
+                    self.crawler.engine.crawl(request)
+
+    def rendered_done(self, column: str, error: str | None) -> None:
+        self.rendering -= 1
+        if error:
+            self.cut(column, f"rendering its script-built list failed ({error})")
 
     def cut(self, column: str, reason: str) -> None:
         """A column's paging ends at a limit: the site is partial, and its row says where."""
@@ -314,8 +348,8 @@ class ReportSpider(scrapy.Spider):
         report = self.identify(title, parsed.text)
         report["key"] = report["key"] or response.url
         self.record(response, report, role="page", file_name=None, parent=None)
-        module = DIALECTS[self.dialect or "generic"]
-        links = [(link, "attachment") for link in module.attachments(text, response.url, root)]
+        # Found by every CMS's rules: the page's own CMS decides how it links files, whatever its list was.
+        links = [(link, "attachment") for link in attachments(text, response.url, root)]
         links += [(Link(url, file_name_from_url(url)), "picture") for url in parsed.images if url.startswith("http")]
         for link, role in links:
             yield scrapy.Request(link.url, callback=self.parse_file, errback=self.on_error,

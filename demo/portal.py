@@ -92,6 +92,12 @@ class DemoPortal:
          "cms": "gkmlpt"},
         {"name": "demo-generic", "agency": "示例镇人民政府", "region": "四川省成都市双流区", "path": "/generic/list.html",
          "cms": None},
+        {"name": "demo-countpage", "agency": "示例市统计局", "region": "浙江省宁波市", "path": "/countpage/nb/index.html",
+         "cms": None},
+        {"name": "demo-script", "agency": "示例市审计局", "region": "浙江省温州市", "path": "/script/nb/index.html",
+         "cms": None},
+        {"name": "demo-mixed", "agency": "示例市民政局", "region": "浙江省绍兴市", "path": "/mixed/nb/list.html",
+         "cms": None},
         {"name": "demo-blocked", "agency": "示例市生态环境局", "region": "浙江省杭州市", "path": "/blocked/nb/index.html",
          "cms": None},
         {"name": "demo-loop", "agency": "示例市水利局", "region": "浙江省杭州市", "path": "/loop/nb/index.html",
@@ -129,6 +135,9 @@ class DemoPortal:
         self._vsb(docx_bytes, huaian)
         self._gkmlpt()
         self._generic(huaian)
+        self._countpage()
+        self._script()
+        self._mixed(docx_bytes)
         self.add("/blocked/nb/index.html", "<html><head><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};"
                  "$_ts.nsd=28712;$_ts.cd='qEjrrAl...';</script><script src='/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js'>"
                  "</script></head><body></body></html>", status=412,
@@ -311,6 +320,78 @@ class DemoPortal:
                                                           extra=hostile, article=("<div><div>", "</div></div>"),
                                                           published="2023-01-10"))
         self.add("/generic/2024/budget.html", "<html><body>预算公开</body></html>")
+
+    # --- columns real portals build in ways the ones above do not ------------------------------------
+    # Each list page carries a menu full of report words (政府信息公开年报, 政府工作报告, …) outside its list:
+    # the crawler must take report candidates from the list only, and never request these (`MENU`).
+
+    MENU = [("/menu/nb.html", "政府信息公开年报"), ("/menu/gzbg.html", "政府工作报告"), ("/menu/zdly.html", "重点领域信息公开"),
+            ("/menu/sq.html", "政府信息公开申请"), ("/menu/nbgz.html", "政府信息公开年报工作"),
+            ("/menu/gz.html", "2024年政府工作报告全文")]
+
+    def _dated_list(self, links: list[tuple[str, str, str]], extra: str = "", head: str = "") -> str:
+        menu = "".join(f'<li><a href="{href}">{title}</a></li>' for href, title in self.MENU)
+        items = "".join(f'<li><a href="{href}" target="_blank">{html.escape(title)}</a><span>{date}</span></li>'
+                        for href, title, date in links)
+        return (f'<html><head><meta charset="utf-8"><title>政府信息公开年报</title>{head}</head><body>'
+                f'<div class="header"><ul class="menu">{menu}</ul></div>'
+                f'<div class="list_con"><ul id="list">{items}</ul>{extra}</div>'
+                f'<div class="footer"><a href="/menu/gzbg.html">政府工作报告</a></div></body></html>')
+
+    def _countpage(self) -> None:
+        """TRS WCM's other pager: `var countPage` and links written by document.write, no createPageHTML."""
+        agency = "示例市统计局"
+        pager = ('<script>var countPage = 2//共多少页\nvar currentPage = {current}//当前页\n'
+                 'var prevPage = currentPage - 1\nvar nextPage = currentPage + 1\n'
+                 'if (nextPage < countPage) document.write("<a href=\\"index_" + nextPage + ".html\\">下一页</a>");'
+                 '</script>')
+        self.add("/countpage/nb/index.html", self._dated_list(
+            [("./202501/t20250115_2001.html", f"{agency}2024年政府信息公开工作年度报告", "2025-01-15")],
+            pager.format(current=0)))
+        self.add("/countpage/nb/index_1.html", self._dated_list(
+            [("./202401/t20240116_2000.html", f"{agency}2023年政府信息公开工作年度报告", "2024-01-16")],
+            pager.format(current=1)))
+        for path, year, unit, published in (("202501/t20250115_2001.html", 2024, 4, "2025-01-15"),
+                                            ("202401/t20240116_2000.html", 2023, 9, "2024-01-16")):
+            self.add(f"/countpage/nb/{path}", report_page(f"{agency}{year}年政府信息公开工作年度报告", agency, unit,
+                                                          published=published))
+        for href, title in self.MENU:
+            self.add(href, f"<html><body><h1>{title}</h1></body></html>")
+
+    def _script(self) -> None:
+        """A list whose second page exists only in the browser: the page shows two items and states 共4条; its
+        下一页 is a script that loads the rest from a `.trsapi`-like JSON endpoint (TRS 「动静结合」)."""
+        agency = "示例市审计局"
+        reports = [(f"./{y + 1}01/t{y + 1}0120_30{y % 100}.html", f"{agency}{y}年政府信息公开工作年度报告",
+                    f"{y + 1}-01-20") for y in (2024, 2023, 2022, 2021)]
+        script = ('<div class="pager"><span>共4条</span> <a href="javascript:void(0)" id="next" onclick="nbNext()">'
+                  '下一页</a></div><script>var page = 1;'
+                  'function nbNext() { if (page >= 2) return; page += 1;'
+                  ' fetch("/script/nb/list.trsapi?page=" + page).then(function (r) { return r.json(); })'
+                  '.then(function (d) { document.getElementById("list").innerHTML = d.items.map(function (i) {'
+                  ' return "<li><a href=\\"" + i.url + "\\">" + i.title + "</a><span>" + i.date + "</span></li>";'
+                  ' }).join(""); if (page >= d.pages) document.getElementById("next").className = "disabled"; }); }'
+                  '</script>')
+        self.add("/script/nb/index.html", self._dated_list(reports[:2], script))
+        items = [{"url": f"/script/nb/{href[2:]}", "title": title, "date": date} for href, title, date in reports[2:]]
+        self.add("/script/nb/list.trsapi?page=2", json.dumps({"pages": 2, "items": items}, ensure_ascii=False),
+                 "application/json; charset=utf-8")
+        for n, (href, title, date) in enumerate(reports):
+            self.add(f"/script/nb/{href[2:]}", report_page(title, agency, 12 + n, published=date))
+
+    def _mixed(self, docx_bytes: bytes) -> None:
+        """A plain list whose report page is a VSB article with a download.jsp attachment that answers only with
+        the page as Referer: the attachment rule is the detail page's CMS, not the list's."""
+        agency = "示例市民政局"
+        title = f"{agency}2024年政府信息公开工作年度报告"
+        self.add("/mixed/nb/list.html", self._dated_list([("../info/1088/5001.htm", title, "2025-01-21")]))
+        download = ('<ul><li>附件【<a href="/mixed/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=9'
+                    f'&wbfileid=91" target="_blank">{agency}2024年报.docx</a>】</li></ul>'
+                    '<script src="/system/resource/js/base64.js"></script>')
+        self.add("/mixed/info/1088/5001.htm", report_page(title, agency, 16, extra=download, published="2025-01-21",
+                                                          article=('<div class="v_news_content">', "</div>")))
+        self.add("/mixed/system/_content/download.jsp", docx_bytes, "application/octet-stream",
+                 needs_referer="/mixed/info/")
 
     def _generic_2023(self, corrected: bool = False) -> str:
         agency = "示例镇人民政府"

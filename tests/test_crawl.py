@@ -18,6 +18,9 @@ EXPECTED_REPORTS = {
     "示例区教育局|2024", "示例区教育局|2023", "示例区教育局|2022",
     "示例市交通运输局|2024", "示例市交通运输局|2023",
     "示例镇人民政府|2024", "示例镇人民政府|2023", "示例镇人民政府|2022",
+    "示例市统计局|2024", "示例市统计局|2023",  # a TRS countPage/document.write pager
+    "示例市审计局|2024", "示例市审计局|2023", "示例市审计局|2022", "示例市审计局|2021",  # page 2 only in a browser
+    "示例市民政局|2024",  # a plain list, a VSB report page
 }
 EXPECTED_FILES = {
     ("示例市卫生健康委员会|2024", "attachment", "示例市卫生健康委员会2024年政府信息公开工作年度报告.pdf"),
@@ -25,6 +28,7 @@ EXPECTED_FILES = {
     ("示例镇人民政府|2024", "file", "示例镇人民政府2024年政府信息公开工作年度报告（PDF）.pdf"),
     ("示例区教育局|2023", "picture", "table1.png"),
     ("示例区教育局|2023", "picture", "table2.png"),
+    ("示例市民政局|2024", "attachment", "示例市民政局2024年报.docx"),  # download.jsp, only with the page as Referer
 }
 
 
@@ -245,3 +249,25 @@ def _limits_list(agency: str) -> str:
 
     return _list_page([(f"{year}.{ext}", f"{agency}{year}年政府信息公开工作年度报告")
                        for year, ext in ((2024, "html"), (2023, "html"), (2022, "pdf"))])
+
+
+
+# --- issue 12: real portals' ways, on the demo portal ------------------------------------------------
+
+def test_menu_links_full_of_report_words_are_never_requested(crawled, portal):
+    menus = {href for href, _ in DemoPortal.MENU}
+    assert not [path for _, path, _ in portal.hits if path.split("?")[0] in menus]
+
+
+def test_a_column_built_by_script_is_rendered_and_says_so(crawled):
+    """demo-script shows two reports and 共4条; its 下一页 is a script fetching a .trsapi-like JSON list. The
+    column is read in real chromium through scrapy-playwright, and the site's row says so."""
+    keys = {k for (k,) in rows(crawled["data"], "SELECT DISTINCT report_key FROM report_documents WHERE site = 'demo-script'")}
+    assert keys == {"示例市审计局|2024", "示例市审计局|2023", "示例市审计局|2022", "示例市审计局|2021"}
+    (status, detail), = rows(crawled["data"], "SELECT status, detail FROM crawl_run_sites WHERE site = 'demo-script' "
+                                              "ORDER BY run_id LIMIT 1")
+    assert status == "ok" and "read in a browser (the list states 4 items and shows 2)" in detail
+
+
+def test_count_page_pager_is_followed(crawled, portal):
+    assert any(path == "/countpage/nb/index_1.html" for _, path, _ in portal.hits)

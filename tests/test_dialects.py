@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from crawler.antibot import wall
-from crawler.dialects import detect, generic, gkmlpt, hanweb, trs, vsb
+from cms import detect, generic, gkmlpt, hanweb, trs, vsb
 from crawler.spider import _file_name, classify_title
 from extract.encoding import decode
 from tests.conftest import PINGTAN

@@ -17,30 +17,13 @@ from lxml import etree
 
 from extract.encoding import decode
 from extract.metadata import clean_title, parse_date
+from cms import ARTICLE_MARKERS
 from extract.model import Cell, ExtractError, Parsed, Table, has_standard_tables, names_standard_tables
 from extract.ocr import fetch_picture, read_pictures
 
-# CMS markers of the article body, most specific first: (a word the page source must contain, XPath).
-ARTICLE_MARKERS = [
-    ("TRS_Editor", "//*[contains(@class, 'TRS_Editor')]"),
-    ("TRS_UEDITOR", "//*[contains(@class, 'TRS_UEDITOR')]"),
-    ("zoom", "//*[@id='zoom']"),
-    ("v_news_content", "//*[contains(@class, 'v_news_content')]"),
-    ("vsb_content", "//*[starts-with(@id, 'vsb_content')]"),
-    ("UCAP-CONTENT", "//*[@id='UCAP-CONTENT']"),
-    ("Custom_UnionStyle", "//*[contains(@class, 'Custom_UnionStyle')]"),
-    ("article_content", "//*[contains(@class, 'article_content')]"),
-    ("pages_content", "//*[contains(@class, 'pages_content')]"),
-    ("ontent", "//*[@id='content' or @id='Content' or @id='NewsContent']"),
-    ("article", "//*[@id='article']"),
-    ("fontzoom", "//*[@id='fontzoom']"),
-    ("article-content", "//*[contains(@class, 'article-content')]"),
-    ("news_content", "//*[contains(@class, 'news_content')]"),
-    ("wzcon", "//*[contains(@class, 'wzcon')]"),
-]
-_MARKERS = [(word, etree.XPath(xpath)) for word, xpath in ARTICLE_MARKERS]
-_CLASS_TOKENS = {"TRS_Editor", "v_news_content", "article_content", "pages_content", "article-content",
-                 "news_content", "wzcon"}
+# CMS markers of the article body, most specific first (cms: each dialect carries its own).
+_MARKERS = [(word, etree.XPath(xpath)) for word, xpath, _ in ARTICLE_MARKERS]
+_CLASS_TOKENS = {word for word, _, whole_class in ARTICLE_MARKERS if whole_class}
 _CELL_BREAKS = etree.XPath("//td//br | //td//p | //td//div | //th//br | //th//p | //th//div")
 _CELLS_WITH_TABLES = etree.XPath("//td[.//table] | //th[.//table]")
 _ZJEG = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)

@@ -7,8 +7,8 @@ import html
 import re
 from urllib.parse import parse_qs, urljoin, urlparse
 
-from crawler.dialects import generic
-from crawler.dialects.generic import Follow, Link, Listing
+from cms import generic
+from cms.generic import Follow, Link, Listing
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _TOTAL = re.compile(r"(?:<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*['\"]?(\d+))", re.I)
@@ -16,8 +16,15 @@ _PERPAGE = re.compile(r"perpage\s*[:=]\s*['\"]?(\d+)", re.I)
 _PROXY = re.compile(r"""(/module/web/jpage/dataproxy\.jsp\?[^"'<>\s\]]+)""")
 
 
+# 大汉 article pages hold the article in the common containers (generic's); they are known by the product's
+# own marks, since they carry no list markup.
+ARTICLE_MARKERS: list[tuple[str, str, bool]] = []
+_MARKS = ("<datastore>", "dataproxy.jsp", "/module/web/jpage/", "unitbuild", "大汉版通", "/module/jslib/",
+          "Produced By 大汉网络")
+
+
 def detect(text: str, url: str) -> bool:
-    return "<datastore>" in text or "dataproxy.jsp" in text or "/module/web/jpage/" in text
+    return any(mark in text for mark in _MARKS)
 
 
 def records(text: str, url: str) -> list[Link]:
@@ -44,7 +51,9 @@ def parse_list(text: str, url: str) -> Listing:
             follow.append(Follow(f"{endpoint}?startrecord={start}&endrecord={end}&perpage={perpage}",
                                  method="POST", form={**form, "col": "1", "appid": form.get("appid", "1")}))
             start = end + 1
-    return Listing(items, follow)
+    listing = Listing(items, follow)
+    listing.scripted = generic.scripted(text, listing)
+    return listing
 
 
 def parse_proxy(text: str, url: str) -> Listing:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlparse
 
-from crawler.dialects import generic
-from crawler.dialects.generic import Follow, Link, Listing
+from cms import generic
+from cms.generic import Follow, Link, Listing
+
+ARTICLE_MARKERS = [
+    ("v_news_content", "//*[contains(@class, 'v_news_content')]", True),
+    ("vsb_content", "//*[starts-with(@id, 'vsb_content')]", False),
+]
 
 
 def detect(text: str, url: str) -> bool:

@@ -9,10 +9,11 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlparse
 
-from crawler.dialects import generic
-from crawler.dialects.generic import Follow, Link, Listing
+from cms import generic
+from cms.generic import Follow, Link, Listing
 
 _SID = re.compile(r"""SID\s*[:=]\s*['"]?(\d+)""")
+ARTICLE_MARKERS: list[tuple[str, str, bool]] = []  # its detail pages are ordinary article pages (generic's)
 
 
 def detect(text: str, url: str) -> bool:

@@ -15,6 +15,18 @@ REPORT_WORDS = re.compile(r"年报|年度报告|报告|信息公开|政务公开
 NEXT_WORDS = re.compile(r"^\s*(下一页|下页|后页|下一頁|>|›|»|next)\s*$", re.I)
 FILE_TYPES = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "ofd", "zip", "rar", "jpg", "jpeg", "png", "gif", "tif", "tiff")
 _FILE_LINK = re.compile(r"\.(" + "|".join(FILE_TYPES) + r")(\?|#|$)", re.I)
+# Article containers many CMSs share (开普 UCAP, the gov.cn templates, common editors), after the dialects' own.
+ARTICLE_MARKERS = [
+    ("UCAP-CONTENT", "//*[@id='UCAP-CONTENT']", False),
+    ("article_content", "//*[contains(@class, 'article_content')]", True),
+    ("pages_content", "//*[contains(@class, 'pages_content')]", True),
+    ("ontent", "//*[@id='content' or @id='Content' or @id='NewsContent']", False),
+    ("article", "//*[@id='article']", False),
+    ("fontzoom", "//*[@id='fontzoom']", False),
+    ("article-content", "//*[contains(@class, 'article-content')]", True),
+    ("news_content", "//*[contains(@class, 'news_content')]", True),
+    ("wzcon", "//*[contains(@class, 'wzcon')]", True),
+]
 
 
 @dataclass
@@ -38,6 +50,34 @@ class Follow:
 class Listing:
     items: list[Link] = field(default_factory=list)
     follow: list[Follow] = field(default_factory=list)
+    scripted: str | None = None  # why the list is built by script with no endpoint known: render it to read it
+
+
+# A list's own statement of how many items it has (a script pager's recordCount, 共 N 条): more than the page
+# shows and no pager to follow means the rest is built by script.
+_STATED_TOTAL = re.compile(r"(?:recordCount|totalRecord|totalCount|total_count|totalNum)\s*[:=]\s*['\"]?(\d{1,6})"
+                           r"|共\s*(\d{1,6})\s*条", re.I)
+# Lists and pagers written by script: the markers of the known forms.
+_SCRIPT_LISTS = re.compile(r"\.trsapi|动静结合|unitbuild|jpage|document\.write\([^)]*(?:下一页|page)|ms-repeat|v-for=", re.I)
+
+
+def stated_total(text: str) -> int | None:
+    found = [int(a or b) for a, b in _STATED_TOTAL.findall(text)]
+    return max(found) if found else None
+
+
+def scripted(text: str, listing: "Listing") -> str | None:
+    """Why this list page shows less than its column holds and names no further page to read, or None: its
+    stated total is larger than the items it shows, or a script builds its list or pager."""
+    if listing.follow:
+        return None
+    total = stated_total(text)
+    if total is not None and total > len(listing.items):
+        return f"the list states {total} items and shows {len(listing.items)}"
+    marker = _SCRIPT_LISTS.search(text)
+    if marker and total is None:
+        return f"its list is built by script ({marker.group(0)[:20]})"
+    return None
 
 
 def detect(text: str, url: str) -> bool:
@@ -74,9 +114,47 @@ def _date_near(a) -> str | None:
     return m.group(0) if m else None
 
 
+_CHROME_TAGS = {"nav", "header", "footer", "aside"}
+_CHROME = re.compile(r"(^|[-_\s])(nav|navbar|menu|menus|header|head|footer|foot|top|bottom|banner|crumbs?|breadcrumb|"
+                     r"daohang|dh|sidebar|side|copyright|friend|links?|yqlj)([-_\s\d]|$)", re.I)
+_LISTS = {"ul", "ol", "table", "tbody", "dl"}
+
+
+def _in_chrome(a) -> bool:
+    """Inside the page's navigation, header, footer or side menu (by tag, or by its id and class names)."""
+    for element in a.iterancestors():
+        if element.tag in _CHROME_TAGS:
+            return True
+        names = f"{element.get('id') or ''} {element.get('class') or ''}"
+        if names.strip() and _CHROME.search(names):
+            return True
+    return False
+
+
+def _list_blocks(dated: list) -> set:
+    """The elements that hold the column's list: for each dated link, its nearest ancestor holding another
+    dated link (a column's items carry dates; menus, headers and footers do not); a lone dated link's
+    nearest list element."""
+    counts: dict = {}
+    for a in dated:
+        for element in a.iterancestors():
+            counts[element] = counts.get(element, 0) + 1
+    blocks = set()
+    for a in dated:
+        ancestors = list(a.iterancestors())
+        shared = next((e for e in ancestors if counts[e] >= 2), None)
+        if shared is None or len(dated) == 1:
+            shared = next((e for e in ancestors if e.tag in _LISTS), a.getparent())
+        blocks.add(shared)
+    return blocks
+
+
 def report_links(root, url: str) -> list[Link]:
-    """Links whose titles could be reports (the spider's classifier decides); navigation is left out."""
-    links, seen = [], set()
+    """Links whose titles could be reports (the spider's classifier decides), taken from the column's list
+    only: where the page dates its items, from the elements that hold the dated items; otherwise from
+    everything outside the navigation, header, footer and side menus. A menu entry named 政府信息公开年报 is
+    never a report candidate."""
+    candidates, seen = [], set()
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
@@ -87,8 +165,12 @@ def report_links(root, url: str) -> list[Link]:
         absolute = urljoin(url, href)
         if absolute not in seen:
             seen.add(absolute)
-            links.append(Link(absolute, title, _date_near(a)))
-    return links
+            candidates.append((a, Link(absolute, title, _date_near(a))))
+    dated = [a for a, link in candidates if link.date]
+    if dated:
+        blocks = _list_blocks(dated)
+        return [link for a, link in candidates if link.date or any(e in blocks for e in a.iterancestors())]
+    return [link for a, link in candidates if not _in_chrome(a)]
 
 
 def next_pages(root, url: str) -> list[Follow]:
@@ -102,7 +184,9 @@ def next_pages(root, url: str) -> list[Follow]:
 
 def parse_list(text: str, url: str) -> Listing:
     root = tree(text)
-    return Listing(report_links(root, url), next_pages(root, url))
+    listing = Listing(report_links(root, url), next_pages(root, url))
+    listing.scripted = scripted(text, listing)
+    return listing
 
 
 def parse_list_with(text: str, url: str, pages: list[Follow]) -> Listing:
@@ -110,6 +194,8 @@ def parse_list_with(text: str, url: str, pages: list[Follow]) -> Listing:
     listing = parse_list(text, url)
     seen = {f.url for f in listing.follow}
     listing.follow += [f for f in pages if f.url not in seen]
+    if listing.follow:
+        listing.scripted = None
     return listing
 
 
