@@ -76,7 +76,8 @@ class FetchLog:
         spider.pages += 1
         if response.status >= 400:
             spider.errors += 1
-            spider.failed += kind in DOCUMENT_KINDS
+            # A page the portal no longer has (404, 410) is counted apart (spider.missing), not as a failure.
+            spider.failed += kind in DOCUMENT_KINDS and response.status not in (404, 410)
         return response
 
     def process_exception(self, request, exception):

@@ -103,8 +103,9 @@ class RenderSpider(scrapy.Spider):
         pages = [(response.url, await page.content())]
         try:
             while len(pages) < job.max_pages and await self._next(page):
-                html = await page.content()
-                if html == pages[-1][1]:
+                html = await self._changed(page, pages[-1][1])
+                if html is None:
+                    self.logger.info("render %s: the pager's next control changed nothing", job.url)
                     break
                 pages.append((page.url, html))
         except Exception as e:  # noqa: BLE001 - a pager that stops answering ends the column, not the crawl
@@ -115,7 +116,7 @@ class RenderSpider(scrapy.Spider):
         job.done(None)
 
     async def _next(self, page) -> bool:
-        """Click the rendered pager's next control, if there is an enabled one; wait for the page to settle."""
+        """Click the rendered pager's next control, if there is an enabled one."""
         for element in await page.query_selector_all("a, button, span, li, input[type=button]"):
             text = (await element.inner_text() if await element.evaluate("e => e.tagName !== 'INPUT'")
                     else await element.get_attribute("value")) or ""

@@ -81,6 +81,7 @@ class ReportSpider(scrapy.Spider):
         self.blocked: str | None = None
         self.pages = self.errors = 0
         self.failed = 0  # report pages and files that could not be fetched or read
+        self.missing = 0  # report pages and files the portal no longer has (404, 410): not failures, not skips
         self.reports: set[str] = set()
         self.skipped: list[str] = []
         self.refused: list[str] = []  # redirects refused by crawler.guard, with their reasons
@@ -139,7 +140,8 @@ class ReportSpider(scrapy.Spider):
         if len(detail) > 500:
             detail = detail[:499] + "…"
         return {"site": self.site.name, "status": status, "detail": detail, "dialect": self.dialect,
-                "pages": self.pages, "found": len(self.reports), "failed": self.failed, "skipped": len(self.skipped)}
+                "pages": self.pages, "found": len(self.reports), "failed": self.failed, "skipped": len(self.skipped),
+                "missing": self.missing}
 
     def stop(self, reason: str) -> None:
         """The crawl is being stopped (SIGTERM, SIGINT, the store's writer gone): said in the site's row."""
@@ -169,7 +171,12 @@ class ReportSpider(scrapy.Spider):
         if self.blocked or self.stopped:
             return
         if isinstance(error, HttpError):
-            self.note(kind, url, f"HTTP {error.response.status}")
+            status = error.response.status
+            if status in (404, 410) and kind in _DOCUMENT_KINDS:
+                self.missing += 1  # linked from the list but not found on the portal
+                self.logger.info("%s: %s not found on the portal (HTTP %d)", self.site.name, url[:200], status)
+                return
+            self.note(kind, url, f"HTTP {status}")
             return
         if not isinstance(error, IgnoreRequest):  # a download error: FetchLog logged and counted it
             if "larger than download max size" in str(error):

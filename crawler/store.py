@@ -76,7 +76,7 @@ TABLES: dict[str, Table] = {
                                  " new_reports INTEGER, changed_reports INTEGER, errors INTEGER"), key=("id",)),
     "crawl_run_sites": Table(_columns("run_id INTEGER, site TEXT, status TEXT, detail TEXT, dialect TEXT,"
                                       " pages INTEGER, found INTEGER, new INTEGER, changed INTEGER, failed INTEGER,"
-                                      " skipped INTEGER"), key=("run_id", "site")),
+                                      " skipped INTEGER, missing INTEGER"), key=("run_id", "site")),
     "report_documents": Table(_columns("id INTEGER, site TEXT, report_key TEXT, url TEXT, title TEXT, agency TEXT,"
                                        " year INTEGER, role TEXT, file_name TEXT, parent_url TEXT, version INTEGER,"
                                        " sha256 TEXT, first_seen TEXT, last_seen TEXT, run_id INTEGER"),
@@ -84,6 +84,12 @@ TABLES: dict[str, Table] = {
                               indexes={"report_documents_key": ("report_key",), "report_documents_run": ("run_id",)}),
 }
 SCHEMA = "\n".join(table.create(name) for name, table in TABLES.items())
+
+
+def _missing_columns(db, name: str, table: Table) -> list[str]:
+    have = {row[1] for row in db.execute(f"PRAGMA table_info({name})")}
+    return [f"ALTER TABLE {name} ADD COLUMN {column} {kind}" for column, kind in table.columns.items()
+            if column not in have]
 
 
 def now() -> str:
@@ -100,6 +106,12 @@ class Validators:
 
 
 class Store:
+    def _add_new_columns(self) -> None:
+        """A data folder crawled by an older nianbao gets the columns added since (NULL in its old rows)."""
+        for name, table in TABLES.items():
+            for statement in _missing_columns(self.db, name, table):
+                self.db.execute(statement)
+
     def __init__(self, data_dir: str | os.PathLike, background: bool = False):
         self.root = Path(data_dir)
         self.raw = self.root / "raw"
@@ -108,6 +120,7 @@ class Store:
         self._warcs: dict[str, object] = {}
         self.db = self._connect()
         self.db.executescript(SCHEMA)
+        self._add_new_columns()
         self._writer = _Writer(self.root) if background else None
 
     def _connect(self) -> sqlite3.Connection:

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from crawler.antibot import wall
 from cms import detect, generic, gkmlpt, hanweb, trs, vsb
-from crawler.spider import _file_name, classify_title
+from crawler.spider import _file_name
+from crawler.titles import classify_title
 from extract.encoding import decode
 from tests.conftest import PINGTAN
 
