@@ -7,7 +7,12 @@ body, logging every fetch, writing the WARC and reading every report page; the b
 same links and keeps nothing. Both run in their own process with the same concurrency, interleaved, and the
 best run of each is compared (this virtual machine's speed drifts by ±30%). Target: ratio ≥ 0.7.
 
-    .venv/bin/python benchmarks/crawl.py [--lists 200] [--items 10]
+The rendered path (a list built by script, read in chromium through scrapy-playwright, crawler/render.py) is
+measured in the same run on the same server: COLUMNS columns whose second page exists only once a script has
+fetched it, as list pages per second and CPU-seconds per rendered page (the crawl process and its children:
+the browser and Playwright's driver).
+
+    .venv/bin/python benchmarks/crawl.py [--lists 200] [--items 10] [--columns 10]
 """
 from __future__ import annotations
 
@@ -79,6 +84,30 @@ def build_portal(lists: int, items: int) -> dict[str, bytes]:
     return routes
 
 
+def build_script_columns(columns: int, template: bytes) -> dict[str, bytes]:
+    """Columns whose page 2 is fetched by a script (共4条, two items shown): each renders twice."""
+    import json
+
+    routes = {}
+    for c in range(columns):
+        def item(n):
+            return {"url": f"/script{c}/t{n}.html", "title": f"某某市第{c}审计局{2020 + n}年政府信息公开工作年度报告",
+                    "date": "2025-01-20"}
+
+        shown = "".join(f'<li><a href="{i["url"]}">{i["title"]}</a><span>{i["date"]}</span></li>' for i in map(item, (0, 1)))
+        script = ("<script>function next() { fetch('list-2.json').then(r => r.json()).then(d => {"
+                  " document.getElementById('list').innerHTML = d.items.map(i => '<li><a href=\"' + i.url + '\">'"
+                  " + i.title + '</a><span>' + i.date + '</span></li>').join('');"
+                  " document.getElementById('next').className = 'disabled'; }); }</script>")
+        routes[f"/script{c}/index.html"] = (
+            f'<html><body><ul id="list">{shown}</ul><span>共4条</span>'
+            f'<a href="javascript:void(0)" id="next" onclick="next()">下一页</a>{script}</body></html>').encode("utf-8")
+        routes[f"/script{c}/list-2.json"] = json.dumps({"items": [item(2), item(3)]}, ensure_ascii=False).encode()
+        for n in range(4):
+            routes[f"/script{c}/t{n}.html"] = template
+    return routes
+
+
 def serve(routes: dict[str, bytes]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -137,8 +166,10 @@ def main() -> None:
     parser.add_argument("--lists", type=int, default=200)
     parser.add_argument("--items", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3, help="interleaved runs of each; the best of each is compared")
+    parser.add_argument("--columns", type=int, default=10, help="script-built columns for the rendered path")
     args = parser.parse_args()
     routes = build_portal(args.lists, args.items)
+    routes.update(build_script_columns(args.columns, routes["/col/202501/t20250120_0.html"]))
     # Where a real crawl keeps its data (./data): on this machine /tmp writes a file ~9× slower than the
     # project's own disk, which would measure the temporary folder, not the crawler.
     (ROOT / ".bench").mkdir(exist_ok=True)
@@ -180,6 +211,7 @@ def main() -> None:
               f"{rate:8.1f} pages/s  (all runs: {', '.join(f'{t:.1f}' for t in our_times)} s; {reports} reports kept)")
         ratio = rate / bare_rate
         print(f"ratio {ratio:.2f} (target ≥ 0.7: {'met' if ratio >= 0.7 else 'MISSED'})")
+        rendered(tmp, port, args.columns)
     finally:
         if nginx:
             nginx.terminate()
@@ -187,6 +219,29 @@ def main() -> None:
         if server:
             server.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rendered(tmp: Path, port: int, columns: int) -> None:
+    """The rendered path: every column handed to chromium, its pager clicked; pages/s and CPU per page."""
+    import resource
+
+    urls = "".join(f"\n  - http://127.0.0.1:{port}/script{c}/index.html" for c in range(columns))
+    sites = tmp / "script-sites.yaml"
+    sites.write_text(f"- name: bench-script\n  agency: 某某市\n  delay: 0\n  start_urls:{urls}\n", encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(tmp / "data-script"),
+                    "--no-delay"], capture_output=True, text=True, check=True, cwd=ROOT)
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    db = sqlite3.connect(tmp / "data-script" / "crawl.db")
+    reports = db.execute("SELECT COUNT(DISTINCT url) FROM fetches WHERE kind = 'page'").fetchone()[0]
+    db.close()
+    pages = 2 * columns  # each column: its first page and the page its script fetched
+    print(f"{'rendered lists (chromium)':28} {pages:6} list pages in {took:6.1f} s {pages / took:8.1f} pages/s, "
+          f"{cpu / pages:.2f} CPU-s per rendered page (whole crawl, browser included); "
+          f"{reports} of {4 * columns} report pages fetched")
 
 
 if __name__ == "__main__":

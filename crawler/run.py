@@ -105,13 +105,12 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
             crawler = process.create_crawler(spider_class)
             _show_progress(crawler, bar, bar.add_task(site.name, total=None, pages=0, reports=0, status=""))
             crawlers.append(crawler)
-            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path,
-                          render_jobs=render.jobs if render else None)
-        if render:
-            render.start(process, crawlers)
+            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path, render_jobs=render)
         from twisted.internet import reactor
 
-        stopper = _Stopper(crawlers + ([render.crawler] if render else []))
+        stopper = _Stopper(list(crawlers))
+        if render:
+            render.follow(process, crawlers, stopper)
         store.on_broken(lambda reason: reactor.callLater(0, stopper.stop, reason))  # not inside a middleware
 
         reactor.callWhenRunning(stopper.install)
@@ -135,24 +134,20 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
 
 
 class _Render:
-    """The process's one render crawler (crawler/render.py) and the queue the site spiders hand columns to; its
-    spider ends once every site spider has closed."""
+    """The process's one render crawler (crawler/render.py), started when a site spider first hands it a column
+    (a crawl with no script-built list starts no browser and no Playwright driver); its spider ends once every
+    site spider has closed."""
 
     def __init__(self):
         import asyncio
 
         self.jobs = asyncio.Queue()
         self.crawler = None
+        self.process = self.stopper = None
         self.open = 0
 
-    def start(self, process, site_crawlers: list) -> None:
-        """Created after the site crawlers: the first crawler created installs the reactor, and theirs start
-        first."""
-        from crawler import render
-
-        self.crawler = process.create_crawler(type("RenderSpider_", (render.RenderSpider,),
-                                                   {"custom_settings": render.settings()}))
-        self.open = len(site_crawlers)
+    def follow(self, process, site_crawlers: list, stopper) -> None:
+        self.process, self.stopper, self.open = process, stopper, len(site_crawlers)
 
         def closed(*_, **__):
             self.open -= 1
@@ -161,7 +156,17 @@ class _Render:
 
         for crawler in site_crawlers:
             crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
-        process.crawl(self.crawler, jobs=self.jobs)
+
+    def submit(self, job) -> None:
+        """A column to render (from a site spider's callback, on the running reactor)."""
+        if self.crawler is None:
+            from crawler import render
+
+            self.crawler = self.process.create_crawler(type("RenderSpider_", (render.RenderSpider,),
+                                                            {"custom_settings": render.settings()}))
+            self.stopper.crawlers.append(self.crawler)
+            self.process.crawl(self.crawler, jobs=self.jobs)
+        self.jobs.put_nowait(job)
 
 
 def _render_crawler(sites: list[Site]) -> _Render | None:

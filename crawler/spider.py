@@ -69,7 +69,7 @@ class ReportSpider(scrapy.Spider):
 
     def __init__(self, site, store, run_id: int, warc_path: str, render_jobs=None, **kwargs):
         super().__init__(name=f"reports-{site.name}", **kwargs)
-        self.render_jobs = render_jobs  # where script-built columns go to be rendered (crawler/render.py)
+        self.render_jobs = render_jobs  # where script-built columns go to be rendered (crawler.run._Render)
         self.rendering = 0  # columns handed to the renderer and not yet back
         self.rendered: dict[str, str] = {}  # column → why it was rendered
         self.notes: list[str] = []  # what the site's row says besides problems (a column read in a browser)
@@ -283,9 +283,9 @@ class ReportSpider(scrapy.Spider):
         self.rendering += 1
         self.notes.append(f"column {column[:150]}: read in a browser ({why})")
         self.logger.info("%s: column %s rendered in a browser: %s", self.site.name, column, why)
-        self.render_jobs.put_nowait(Job(url, column, why, self.limit("max_pages"), list(self.allowed_domains),
-                                        lambda pages: self.read_rendered(column, pages),
-                                        lambda error: self.rendered_done(column, error)))
+        self.render_jobs.submit(Job(url, column, why, self.limit("max_pages"), list(self.allowed_domains),
+                                    lambda pages: self.read_rendered(column, pages),
+                                    lambda error: self.rendered_done(column, error)))
 
     def read_rendered(self, column: str, pages: list[tuple[str, str]]) -> None:
         """The rendered pages of a column: read like list pages; their new items are fetched as usual."""
