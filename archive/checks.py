@@ -5,52 +5,101 @@ agency's previous report, the other versions of the report, the publication date
 gives one or more entries shaped like the extractor's: rule, scope, ok (True, False, or None when it
 cannot be checked, with the reason) and a message a person understands. A rule that does not apply (no
 previous year archived, a report year before the 2019 format) gives no entry.
+
+Every rule is defined once, in REGISTRY: a check is registered by the `@rule` decorator with its name, its
+Chinese name and its meaning (Chinese and English), and `apply()` runs what is registered; the extractor's
+and the merge's rules are registered by `describe()` for their names. The site's glossary, its pages and
+its canned queries read the same registry.
 """
 from __future__ import annotations
 
 import functools
+import inspect
 import re
+from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 from archive import changes
 from archive.merge import values
 from extract.statistics import APPLICANTS
 
-RULES = {  # rule: what a reader is told it means
-    "applications.carry_over": "上年结转 (row 2) equals the previous report's 结转下年度 (row 4), column by column",
-    "text.vs_tables": "numbers the prose states (applications received, carried over, reviews, lawsuits, fees) "
-                      "agree with the tables",
-    "published.deadline": "published by 31 January (departments, 乡镇 and 街道) or 31 March (county-level and "
-                          "higher governments) of the following year",
-    "format.matches_year": "the 2021 table format for report years from 2021, the 2019 format for 2019–2020",
-    "text.copied_from_previous_year": "no more than half of the prose's sentences repeat the agency's previous report",
-    "report.edited_after_publication": "the text and tables have not changed since the report was first archived",
-    "tables.missing": "the three statistics tables are there",
-    "tables.blank_cells": "no table cell is left blank (or a dash) where the official format asks for 0",
-}
-# The extractor's own rules (extract/checks.py) and the merge's, for the site's badges and overview.
-WITHIN_REPORT = {
-    "applications.balance": "per column: row 1 + row 2 = row 3.7 + row 4, the rule printed in table 3",
-    "applications.results_sum": "per column: row 3.7 = the sum of the result rows",
-    "applications.row_total": "per row: 总计 = the sum of the six applicant columns",
-    "review_litigation.total": "per group: 总计 = upheld + corrected + other + pending",
-    "sources.agree": "the report's page and its attachments give the same numbers",
-}
+@dataclass(frozen=True)
+class Rule:
+    """A check rule as every page names it: its code, its Chinese name, what it means (Chinese, then
+    English), and the function giving its entries (None for the extractor's and the merge's own rules,
+    which run before the archive is built and are registered here for their names)."""
+    name: str
+    zh: str
+    meaning_zh: str
+    meaning: str
+    check: Callable[..., list[dict]] | None = None
+    source: str = "archive"  # archive (this module, across reports), extract (a report's own arithmetic), merge
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(name: str, zh: str, meaning_zh: str, meaning: str):
+    """Register a check: the decorated function takes the report and, by parameter name, `previous` (the
+    agency's latest report of the year before) and `earlier` (the version before this one)."""
+    def register(check: Callable[..., list[dict]]):
+        _add(Rule(name, zh, meaning_zh, meaning, check))
+        return check
+    return register
+
+
+def describe(name: str, zh: str, meaning_zh: str, meaning: str, source: str) -> None:
+    """Register a rule checked elsewhere (the extractor, the merge), for its names and meaning."""
+    _add(Rule(name, zh, meaning_zh, meaning, None, source))
+
+
+def _add(entry: Rule) -> None:
+    if entry.name in REGISTRY:
+        raise ValueError(f"rule {entry.name} registered twice")
+    REGISTRY[entry.name] = entry
+
+
+# The extractor's rules (extract/checks.py, the official schema's equations) and the merge's
+# (archive/merge.py): their entries come with each report; they are registered for their names.
+describe("applications.balance", "申请数量收支平衡",
+         "每一列：第一项（本年新收）+ 第二项（上年结转）= 第三项（七）总计 + 第四项（结转下年度），即表三印明的勾稽关系",
+         "per column: row 1 + row 2 = row 3.7 + row 4, the rule printed in table 3", "extract")
+describe("applications.results_sum", "办理结果合计",
+         "每一列：第三项（七）总计 = 各项办理结果之和",
+         "per column: row 3.7 = the sum of the result rows", "extract")
+describe("applications.row_total", "申请人类型合计",
+         "每一行：总计 = 自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他六列之和",
+         "per row: 总计 = the sum of the six applicant columns", "extract")
+describe("review_litigation.total", "复议诉讼合计",
+         "每一组：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
+         "per group: 总计 = upheld + corrected + other + pending", "extract")
+describe("sources.agree", "网页与附件一致",
+         "报告网页与其附件（PDF、Word 等）给出的数字相同",
+         "the report's page and its attachments give the same numbers", "merge")
+
+
+def rules(source: str | None = None) -> dict[str, Rule]:
+    """The registered rules (of one source), in registration order."""
+    return {n: r for n, r in REGISTRY.items() if source is None or r.source == source}
+
+
 TABLE_NAMES = {"active_disclosure": "主动公开 (table 2)", "applications": "依申请公开 (table 3)",
                "review_litigation": "行政复议、行政诉讼 (table 4)"}
 
 
 def apply(reports: list[dict]) -> None:
-    """Add every rule's entries to each report's `checks` (all versions; cross-year rules compare with the
-    agency's latest report of the year before)."""
+    """Add every registered rule's entries to each report's `checks` (all versions; cross-year rules compare
+    with the agency's latest report of the year before)."""
     latest = {(r["agency"], r["year"]): r for r in reports if r["is_latest"] and r["year"] and r["agency"]}
     by_version = {(r["report_key"], r["version"]): r for r in reports}
+    runs = [(r.check, [p for p in inspect.signature(r.check).parameters if p in ("previous", "earlier")])
+            for r in REGISTRY.values() if r.check is not None]
     for report in reports:
-        previous = latest.get((report["agency"], report["year"] - 1)) if report["year"] and report["agency"] else None
-        earlier = by_version.get((report["report_key"], report["version"] - 1))
-        added = [*carry_over(report, previous), *text_vs_tables(report), *deadline(report),
-                 *format_matches_year(report), *copied_from_previous_year(report, previous),
-                 *edited_after_publication(report, earlier), *missing_tables(report), *blank_cells(report)]
+        known = report["year"] and report["agency"]
+        context = {"previous": latest.get((report["agency"], report["year"] - 1)) if known else None,
+                   "earlier": by_version.get((report["report_key"], report["version"] - 1))}
+        added = [entry for check, wants in runs for entry in check(report, **{k: context[k] for k in wants})]
         report["checks"] = report["checks"] + added  # a new list: the extractor's may be shared
 
 
@@ -60,6 +109,9 @@ def _entry(rule: str, scope: str, ok: bool | None, message: str) -> dict:
 
 # --- applications.carry_over ---------------------------------------------------------------------
 
+@rule("applications.carry_over", "上年结转衔接",
+      "本年度第二项“上年结转”等于同一机关上一年度报告第四项“结转下年度”，逐列比较",
+      "上年结转 (row 2) equals the previous report's 结转下年度 (row 4), column by column")
 def carry_over(report: dict, previous: dict | None) -> list[dict]:
     if previous is None:
         return []
@@ -178,6 +230,9 @@ def _table_figures(tables: dict) -> dict[str, tuple]:
     return figures
 
 
+@rule("text.vs_tables", "正文与统计表一致",
+      "正文所述数字（新收申请、上年结转、结转下年度、行政复议、行政诉讼、收费金额）与统计表一致",
+      "numbers the prose states (applications received, carried over, reviews, lawsuits, fees) agree with the tables")
 def text_vs_tables(report: dict) -> list[dict]:
     statements = stated(report.get("text"))
     figures = _table_figures(report["tables"])
@@ -228,6 +283,9 @@ def agency_kind(agency: str | None) -> str | None:
     return None
 
 
+@rule("published.deadline", "按时发布",
+      "部门、乡镇和街道于次年1月31日前发布，县级以上人民政府于次年3月31日前发布（条例第四十九条）",
+      "published by 31 January (departments, 乡镇 and 街道) or 31 March (county-level and higher governments) of the following year")
 def deadline(report: dict) -> list[dict]:
     if not report.get("year"):
         return []
@@ -250,6 +308,9 @@ def deadline(report: dict) -> list[dict]:
 
 # --- format.matches_year -------------------------------------------------------------------------
 
+@rule("format.matches_year", "统计表格式与年度相符",
+      "2021年度起使用新版格式（国办公开办函〔2021〕30号），2019–2020年度使用2019年格式",
+      "the 2021 table format for report years from 2021, the 2019 format for 2019–2020")
 def format_matches_year(report: dict) -> list[dict]:
     year = report.get("year")
     if not year or year < 2019:
@@ -274,6 +335,9 @@ def _masked(text: str | None, years: tuple[int, ...]) -> tuple[str, ...]:
     return changes.sentences(re.sub("|".join(str(y) for y in years), "YEAR", text or ""))
 
 
+@rule("text.copied_from_previous_year", "正文未照抄上年",
+      "正文中与同一机关上一年度报告相同的句子不超过一半",
+      "no more than half of the prose's sentences repeat the agency's previous report")
 def copied_from_previous_year(report: dict, previous: dict | None) -> list[dict]:
     if previous is None:
         return []
@@ -292,6 +356,9 @@ def copied_from_previous_year(report: dict, previous: dict | None) -> list[dict]
 
 # --- report.edited_after_publication -------------------------------------------------------------
 
+@rule("report.edited_after_publication", "发布后未修改",
+      "报告首次归档后，正文和统计表没有被修改",
+      "the text and tables have not changed since the report was first archived")
 def edited_after_publication(report: dict, earlier: dict | None) -> list[dict]:
     if earlier is None:
         return [_entry("report.edited_after_publication", "content", True,
@@ -308,6 +375,9 @@ def edited_after_publication(report: dict, earlier: dict | None) -> list[dict]:
 
 # --- tables.missing, tables.blank_cells ----------------------------------------------------------
 
+@rule("tables.missing", "三张统计表齐全",
+      "主动公开、依申请公开、行政复议和行政诉讼三张统计表都在",
+      "the three statistics tables are there")
 def missing_tables(report: dict) -> list[dict]:
     if not report.get("year") or report["year"] < 2019:
         return []  # the 2008 format's tables are not read
@@ -318,6 +388,9 @@ def missing_tables(report: dict) -> list[dict]:
     return [_entry("tables.missing", "tables", False, f"missing: {', '.join(absent)}{why}")]
 
 
+@rule("tables.blank_cells", "无空白单元格",
+      "统计表中应填0的单元格没有留空或只填横线",
+      "no table cell is left blank (or a dash) where the official format asks for 0")
 def blank_cells(report: dict) -> list[dict]:
     """From the extractor's `cells` provenance: every cell printed blank or with a dash, whether the table's
     sums force its value (inferred) or not (blank)."""
@@ -330,3 +403,8 @@ def blank_cells(report: dict) -> list[dict]:
     more = f" and {len(blank) - 5} more" if len(blank) > 5 else ""
     return [_entry("tables.blank_cells", "cells", False,
                    f"{len(blank)} cells left blank or marked with a dash instead of 0: {'; '.join(blank[:5])}{more}")]
+
+
+# Views of the one registry: the rules checked here (across reports), and the others.
+RULES = {n: r.meaning for n, r in rules("archive").items()}
+WITHIN_REPORT = {n: r.meaning for n, r in REGISTRY.items() if r.source != "archive"}

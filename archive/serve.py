@@ -30,7 +30,7 @@ def datasette_args(data_dir: str | Path, host: str = "127.0.0.1", port: int = 80
     if not archive.exists():
         raise ServeError(f"no archive in {data}: run `nianbao build --data {data_dir}` first")
     meta = data / "site-metadata.json"
-    meta.write_text(json.dumps(metadata(str(data)), ensure_ascii=False, indent=1), encoding="utf-8")
+    meta.write_text(json.dumps(metadata(), ensure_ascii=False, indent=1), encoding="utf-8")
     args = ["serve", "-i", str(archive), "--metadata", str(meta), "--template-dir", str(TEMPLATES),
             "--host", host, "--port", str(port)]
     inspect = _inspect_file(archive, data / "site-inspect.json")
@@ -59,7 +59,33 @@ def _inspect_file(archive: Path, path: Path) -> Path | None:
     return path
 
 
+def check_port(host: str = "127.0.0.1", port: int = 8001) -> None:
+    """A port another program holds, said in one line with what to do (uvicorn would print its own error
+    after Datasette had started)."""
+    import errno
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError) as e:
+        raise ServeError(f"cannot serve on {host}: {e}; give --host an address of this machine") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} on {host} is already in use (another nianbao serve?): stop that "
+                                 f"program, or choose another port with --port {port + 1}") from None
+            if e.errno in (errno.EACCES, errno.EPERM):
+                raise ServeError(f"port {port} needs administrator rights: choose a port above 1023 with "
+                                 "--port 8001") from None
+            raise ServeError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
+
+
 def serve(data_dir: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     from datasette.cli import cli
 
-    cli.main(datasette_args(data_dir, host, port), prog_name="datasette", standalone_mode=True)
+    args = datasette_args(data_dir, host, port)  # says first when there is no archive to serve
+    check_port(host, port)
+    cli.main(args, prog_name="datasette", standalone_mode=True)

@@ -351,10 +351,12 @@ class DemoPortal:
         self.add("/countpage/nb/index_1.html", self._dated_list(
             [("./202401/t20240116_2000.html", f"{agency}2023年政府信息公开工作年度报告", "2024-01-16")],
             pager.format(current=1)))
-        for path, year, unit, published in (("202501/t20250115_2001.html", 2024, 4, "2025-01-15"),
-                                            ("202401/t20240116_2000.html", 2023, 9, "2024-01-16")):
+        # 2024 carries over 2023's row 4: these columns fail no check (they show crawling, not reporting).
+        for path, year, unit, published, carried in (
+                ("202501/t20250115_2001.html", 2024, 4, "2025-01-15", (CARRY, None)),
+                ("202401/t20240116_2000.html", 2023, 9, "2024-01-16", (None, CARRY))):
             self.add(f"/countpage/nb/{path}", report_page(f"{agency}{year}年政府信息公开工作年度报告", agency, unit,
-                                                          published=published))
+                                                          published=published, carried=carried))
         for href, title in self.MENU:
             self.add(href, f"<html><body><h1>{title}</h1></body></html>")
 
@@ -376,8 +378,9 @@ class DemoPortal:
         items = [{"url": f"/script/nb/{href[2:]}", "title": title, "date": date} for href, title, date in reports[2:]]
         self.add("/script/nb/list.trsapi?page=2", json.dumps({"pages": 2, "items": items}, ensure_ascii=False),
                  "application/json; charset=utf-8")
-        for n, (href, title, date) in enumerate(reports):
-            self.add(f"/script/nb/{href[2:]}", report_page(title, agency, 12 + n, published=date))
+        for n, (href, title, date) in enumerate(reports):  # 2021 → 2024, each carrying over the year before's
+            carried = (None if n == 3 else CARRY, None if n == 0 else CARRY)
+            self.add(f"/script/nb/{href[2:]}", report_page(title, agency, 12 + n, published=date, carried=carried))
 
     def _mixed(self, docx_bytes: bytes) -> None:
         """A plain list whose report page is a VSB article with a download.jsp attachment that answers only with
@@ -388,7 +391,9 @@ class DemoPortal:
         download = ('<ul><li>附件【<a href="/mixed/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=9'
                     f'&wbfileid=91" target="_blank">{agency}2024年报.docx</a>】</li></ul>'
                     '<script src="/system/resource/js/base64.js"></script>')
-        self.add("/mixed/info/1088/5001.htm", report_page(title, agency, 16, extra=download, published="2025-01-21",
+        # The page and its DOCX give the same numbers (the DOCX is sample_report(2, CARRY)).
+        self.add("/mixed/info/1088/5001.htm", report_page(title, agency, 2, extra=download, published="2025-01-21",
+                                                          carried=(CARRY, None),
                                                           article=('<div class="v_news_content">', "</div>")))
         self.add("/mixed/system/_content/download.jsp", docx_bytes, "application/octet-stream",
                  needs_referer="/mixed/info/")

@@ -18,6 +18,9 @@ def _extract(args) -> int:
     except ExtractError as e:
         print(f"nianbao: {args.location}: {e}", file=sys.stderr)
         return 1
+    if not report["is_annual_report"]:  # still shown: a reader may want what it holds
+        print(f"nianbao: {args.location}: does not look like a 政府信息公开工作年度报告 (neither its title nor its "
+              "section headings say so); what could be read is shown anyway", file=sys.stderr)
     if args.json:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -120,16 +123,21 @@ def _serve(args) -> int:
 
 
 def _run(args) -> int:
-    from archive.serve import ServeError, serve
+    from archive.serve import ServeError, check_port, serve
     from nianbao import pipeline
 
     data = Path(args.data)
     portal = None
+    if args.sites and not Path(args.sites).is_file():
+        print(f"nianbao: no such sites file: {args.sites}", file=sys.stderr)
+        return 2
+    try:
+        check_port(args.host, args.port)  # before the crawl, not after it
+    except ServeError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 2
     if args.sites:
         sites = Path(args.sites)
-        if not sites.is_file():
-            print(f"nianbao: no such sites file: {sites}", file=sys.stderr)
-            return 2
     else:
         portal, sites = pipeline.start_demo(data)
         say(f"no --sites given: crawling the embedded demo portal at {portal.base_url}")
@@ -193,7 +201,7 @@ DATA_HELP = "data directory (default: $NIANBAO_DATA, else ./data)"
 EXAMPLES = {
     "extract": "examples:\n  nianbao extract report.pdf\n  nianbao extract --json https://www.example.gov.cn/2024年报.html",
     "crawl": "examples:\n  nianbao crawl --sites my-sites.yaml --data data\n"
-             "  nianbao crawl --site pingtan   (one site of the shipped registry)\n"
+             "  nianbao crawl --site hangzhou-wsjkw   (one site of the shipped registry, sites.yaml)\n"
              "the log of every request goes to DATA/logs/nianbao.log",
     "build": "example:\n  nianbao build --data data",
     "export": "example:\n  nianbao export --format parquet --data data   (files in data/export/)",

@@ -1,21 +1,8 @@
 """The three statistics tables laid out as the official formats print them, from the long tables."""
 from __future__ import annotations
 
+from archive.site.glossary import APPLICANT_NAMES, ITEMS, KIND_NAMES, MEASURES, OUTCOME_NAMES
 from extract.statistics import ACTIVE_FIELDS, APPLICANTS, REVIEW_KINDS, ROW_CODES, ROW_LABELS
-
-ITEMS = {"regulations": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可",
-         "other_services": "其他对外管理服务事项", "punishment": "行政处罚", "enforcement": "行政强制",
-         "fees": "行政事业性收费", "procurement": "政府集中采购"}
-MEASURES = {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
-            "decisions": "本年处理决定数量", "amount": "本年收费金额（万元）", "new_made": "本年新制作数量",
-            "new_published": "本年新公开数量", "total_published": "对外公开总数量", "last_year_items": "上一年项目数量",
-            "change": "本年增/减", "items": "采购项目数量"}
-APPLICANT_NAMES = {"natural_person": "自然人", "commercial_enterprise": "商业企业", "research_institution": "科研机构",
-                   "social_welfare_org": "社会公益组织", "legal_service_org": "法律服务机构", "other_org": "其他",
-                   "total": "总计"}
-KIND_NAMES = {"review": "行政复议", "litigation_direct": "行政诉讼·未经复议直接起诉",
-              "litigation_after_review": "行政诉讼·复议后起诉"}
-OUTCOME_NAMES = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
 
 
 def _show(value) -> str:

@@ -35,8 +35,9 @@ COLUMNS = {
 QUERIES = {
     "search": {
         "title": "全文检索 Full-text search (ranked)",
-        "description": ("Any Chinese substring, one character and up; several words must all occur. Latest versions; "
-                        "reports naming the words in their title first, then the newest years. 最新版本的报告。"),
+        "description": ("任意中文字词，一个字起；多个词须同时出现。只查最新版本；标题含检索词的报告在前，其次按年度从新到旧。"
+                        " Any Chinese substring, one character and up; several words must all occur. Latest versions; "
+                        "reports naming the words in their title first, then the newest years."),
         "sql": ("SELECT r.id AS report, r.title, r.agency, r.year, nianbao_snippet(r.text, :q) AS snippet\n"
                 "FROM (SELECT search_id AS id, year, instr(title, :q) > 0 AS in_title FROM reports\n"
                 "      WHERE is_latest = 1 AND search_id IN\n"
@@ -48,14 +49,16 @@ QUERIES = {
     },
     "disagreeing_reports": {
         "title": "数字不符的报告 Reports whose numbers disagree",
-        "description": "Latest reports with at least one failed check, and what failed.",
+        "description": "至少一项检查未通过的报告（最新版本）及未通过的内容。 Latest reports with at least one failed check, "
+                       "and what failed.",
         "sql": ("SELECT r.id AS report, r.agency, r.year, r.title, c.rule, c.scope, c.message\n"
                 "FROM checks c JOIN reports r ON r.id = c.report_id\n"
                 "WHERE c.ok = 0 AND r.is_latest = 1 ORDER BY r.year DESC, r.agency, c.rule, c.scope"),
     },
     "applications_by_year": {
         "title": "历年申请与办理结果 Applications by year and outcome",
-        "description": "Sum of the 总计 column over the latest version of every report, per year and row.",
+        "description": "各年度全部报告（最新版本）“总计”列之和，按行。 Sum of the 总计 column over the latest version of "
+                       "every report, per year and row; reports: how many reports gave the row.",
         "sql": ("SELECT r.year, a.row_code, a.row_label, SUM(a.value) AS total, COUNT(a.value) AS reports\n"
                 "FROM applications a JOIN reports r ON r.id = a.report_id\n"
                 "WHERE r.is_latest = 1 AND a.applicant = 'total' GROUP BY r.year, a.row_code\n"
@@ -63,7 +66,8 @@ QUERIES = {
     },
     "agencies_missing_a_year": {
         "title": "缺少年度报告的机关 Agencies missing a year",
-        "description": "Years between an agency's first archived report and the latest year in the archive with no report.",
+        "description": "从机关最早归档的年度到档案中最新的年度之间，没有报告的年度。 Years between an agency's first "
+                       "archived report and the latest year in the archive with no report.",
         "sql": ("WITH RECURSIVE span AS (\n"
                 "  SELECT agency, MIN(year) AS year, (SELECT MAX(year) FROM reports) AS last FROM reports\n"
                 "  WHERE agency IS NOT NULL AND year IS NOT NULL GROUP BY agency\n"
@@ -74,29 +78,34 @@ QUERIES = {
     },
     "new_reports": {
         "title": "新归档的报告 Newly archived reports",
-        "description": "Newest first; add .atom to the address for a feed.",
+        "description": "最新归档的在前；地址加 .atom 即为订阅源。 Newest first; add .atom to the address for a feed.",
         "sql": ("SELECT 'nianbao:report:' || id AS atom_id, first_seen AS atom_updated, title AS atom_title,\n"
                 "'/report/' || id AS atom_link, agency || ' ' || year || '年度，' || checks_failed || ' 项检查未通过' AS atom_content\n"
                 "FROM reports ORDER BY first_seen DESC, id DESC LIMIT 100"),
     },
 }
+for _query in QUERIES.values():
+    _query["hide_sql"] = True
 
 
 def failing_queries() -> dict:
     """A canned query per rule: the latest reports failing it, with what failed."""
-    from archive.site.quality import ALL_RULES, failing_query
+    from archive.site.glossary import RULES, failing_query
 
-    return {failing_query(rule): {
-        "title": f"未通过 Failing {rule}",
-        "description": f"Latest reports failing {rule}: {meaning}.",
+    return {failing_query(name): {
+        "title": f"未通过“{rule.zh}”的报告 Failing {name}",
+        "description": f"{rule.meaning_zh}。 Latest reports failing {name}: {rule.meaning}.",
+        "hide_sql": True,
         "sql": ("SELECT r.id AS report, r.agency, r.province, r.year, c.scope, c.message\n"
                 "FROM checks c JOIN reports r ON r.id = c.report_id\n"
-                f"WHERE c.rule = '{rule}' AND c.ok = 0 AND r.is_latest = 1\n"
+                f"WHERE c.rule = '{name}' AND c.ok = 0 AND r.is_latest = 1\n"
                 "ORDER BY r.year DESC, r.agency, c.scope"),
-    } for rule, meaning in ALL_RULES.items()}
+    } for name, rule in RULES.items()}
 
 
-def metadata(data_dir: str) -> dict:
+def metadata() -> dict:
+    """No path of this machine goes in here: /-/metadata.json shows it to everyone (the plugin finds the raw
+    store beside the archive's file)."""
     return {
         "title": "年报档案 nianbao: 政府信息公开工作年度报告",
         "description": ("政府信息公开工作年度报告档案：原文、统计表数字与检查。 An archive of China's government information "
@@ -104,16 +113,17 @@ def metadata(data_dir: str) -> dict:
         "license": LICENSE[0], "license_url": LICENSE[1],
         "source": "Government portals' 政府信息公开年报 columns, crawled by nianbao",
         "source_url": "https://github.com/nianbao/nianbao",
-        "plugins": {"nianbao": {"data": data_dir},
-                    "datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
+        "plugins": {"datasette-atom": {"allow_unsafe_html_in_canned_queries": False}},
         "databases": {"archive": {
             "title": "年报档案 Archive",
-            "description": "Tables of docs/data-model.md. 报告 reports, 统计表 three long tables, 检查 checks.",
+            "description": "档案的数据表（见 docs/data-model.md）：报告、三张统计表、检查，以及抓取记录。 "
+                           "The archive's tables: reports, the three statistics tables, checks, and the crawl's records.",
             "queries": {**QUERIES, **failing_queries()},
             "tables": {
                 "reports": {
                     "title": "报告 Reports (every version)",
-                    "description": "One row per version of an annual report; is_latest = 1 for the current one.",
+                    "description": "每个版本一行；is_latest = 1 为当前版本。 One row per version of an annual report; "
+                                   "is_latest = 1 for the current one.",
                     "fts_table": "reports_fts", "fts_pk": "search_id", "label_column": "title",
                     "facets": ["year", "province", "city", "agency", "table_format", "checks_failed",
                                {"array": "failed_rules"}],
@@ -133,7 +143,8 @@ def metadata(data_dir: str) -> dict:
                 "crawl_runs": {"title": "抓取运行 Crawl runs"},
                 "crawl_run_sites": {
                     "title": "各站抓取结果 Crawl runs per site",
-                    "description": "Per run and site: reports found, new, changed, failed (pages or files that "
+                    "description": "每次抓取、每个网站一行：发现、新增、修改、失败（无法抓取或读取的页面和文件）的数量与状态。 "
+                                   "Per run and site: reports found, new, changed, failed (pages or files that "
                                    "could not be fetched or read) and the status (ok, blocked, unreachable).",
                     "facets": ["status", "site"], "sort_desc": "run_id"},
                 "reports_fts": {"hidden": True}, "_build": {"hidden": True},
