@@ -103,7 +103,7 @@ def _previous(path: Path) -> tuple[str | None, dict[tuple, int]]:
     return (stamp[0] if stamp else None), ids
 
 
-def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None) -> dict:
+def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None, queue: str | None = None) -> dict:
     """Returns a summary: reports, versions, documents extracted, failures; `unchanged` when nothing new.
     `progress(stage, done, total)` is told each stage ("extracting", then "writing", total None) as it goes."""
     data = Path(data_dir)
@@ -117,7 +117,7 @@ def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None
         raise BuildError(f"another build of {data} is running; wait for it to end") from None
     die_with_parent_on_fork()
     try:
-        return _build(data, crawl, workers, progress)
+        return _build(data, crawl, workers, progress, queue)
     finally:
         lock.close()
 
@@ -139,7 +139,7 @@ class _LeftOut(list):
         self.add(report["report_key"], report["version"], report.get("documents") or [], error)
 
 
-def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
+def _build(data: Path, crawl: sqlite3.Connection, workers, progress, queue: str | None = None) -> dict:
     for stale in [*data.glob(f".{ARCHIVE}.*.tmp"), *data.glob(".search-*.db")]:  # left by a killed build
         stale.unlink()
     try:
@@ -152,7 +152,8 @@ def _build(data: Path, crawl: sqlite3.Connection, workers, progress) -> dict:
         cache = Cache(data / "extracted.db")
         try:
             extracted, read = extract_all(jobs_for(versions), cache, workers,
-                                          progress and (lambda done, total: progress("extracting", done, total)))
+                                          progress and (lambda done, total: progress("extracting", done, total)),
+                                          queue=queue, data=data)
         finally:
             cache.close()
         sites = {row["name"]: dict(row) for row in crawl.execute("SELECT * FROM sites")}

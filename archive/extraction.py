@@ -120,9 +120,10 @@ def read(job: Job) -> dict:
         return {"error": f"{type(e).__name__}: {e}"[:300]}
 
 
-def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progress=None) -> tuple[dict[str, dict], int]:
-    """Every job's result by key, reading only those the cache lacks, one process per core; and how many
-    were read."""
+def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progress=None,
+                queue: str | None = None, data: Path | None = None) -> tuple[dict[str, dict], int]:
+    """Every job's result by key, reading only those the cache lacks, one process per core (or, with `queue`, a
+    Redis URL, by `nianbao worker`s anywhere: archive/queue.py); and how many were read."""
     results, todo = {}, []
     for job in {j.key: j for j in jobs}.values():
         cached = cache.get(job.key)
@@ -134,6 +135,14 @@ def extract_all(jobs: list[Job], cache: Cache, workers: int | None = None, progr
         progress(0, len(todo))
     if not todo:
         return results, 0
+    if queue:
+        from archive.queue import dispatch
+
+        for key, result in dispatch(todo, queue, data, progress).items():
+            if "error" not in result or not result["error"].startswith("extraction failed"):
+                cache.put(key, result)
+            results[key] = result
+        return results, len(todo)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) == 1:
         done = ((job, read(job)) for job in todo)

@@ -51,11 +51,29 @@ def _crawl(args) -> int:
     except RegistryError as e:
         print(f"nianbao: {e}", file=sys.stderr)
         return 2
+    from crawler.run import CrawlError
+
     log = log_file(args.data)
-    summary = crawl(sites, args.data, polite=not args.no_delay, log_file=log, overrides=scrapy_settings(args.config))
+    try:
+        summary = crawl(sites, args.data, polite=not args.no_delay, log_file=log,
+                        overrides=scrapy_settings(args.config))
+    except CrawlError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 3
     print_crawl_summary(summary)
     print(f"details in {log}")
-    return 0
+    return crawl_exit_status(summary)
+
+
+def crawl_exit_status(summary: dict) -> int:
+    """0 when a site was crawled (ok or partial), 1 when none was, 128 + N when stopped by signal N."""
+    import signal as signals
+
+    stopped = summary.get("stopped") or ""
+    for name in ("SIGTERM", "SIGINT"):
+        if name in stopped:
+            return 128 + getattr(signals, name)
+    return 0 if any(site["status"] in ("ok", "partial") for site in summary["sites"]) else 1
 
 
 def print_crawl_summary(summary: dict) -> None:
@@ -64,25 +82,29 @@ def print_crawl_summary(summary: dict) -> None:
     from rich.table import Table
 
     table = Table(title=f"crawl run {summary['run']}", title_justify="left")
-    columns = ("site", "status", "dialect", "responses", "found", "new", "changed", "failed", "skipped")
+    columns = ("site", "status", "dialect", "responses", "found", "new", "changed", "failed", "404", "skipped")
     for name in columns:
         table.add_column(name, justify="left" if name in ("site", "status", "dialect") else "right")
     for site in summary["sites"]:
         style = {"ok": None, "blocked": "bold red"}.get(site["status"], "yellow")
         table.add_row(site["site"], site["status"], site["dialect"] or "?", *(str(site[k]) for k in
-                      ("pages", "found", "new", "changed", "failed", "skipped")), style=style)
+                      ("pages", "found", "new", "changed", "failed", "missing", "skipped")), style=style)
     console = Console()
     if not console.is_terminal:
         console = Console(width=100)
     console.print(table)
     print(f"{summary['pages']} responses, {summary['new_reports']} new reports, {summary['changed_reports']} changed, "
           f"{summary['errors']} errors; WARC {summary['warc']}")
+    from crawler.reasons import grouped
+
+    advice = {"blocked": "nothing behind the wall was kept; see README, 'When a site is blocked'"}
+    for said, sites in grouped(summary["sites"]).items():
+        shown = ", ".join(sites[:8]) + (f" and {len(sites) - 8} more" if len(sites) > 8 else "")
+        hint = advice["blocked"] if said.startswith("blocked") else ""
+        print(f"{said}: {shown}" + (f" ({hint})" if hint else ""))
     for site in summary["sites"]:
-        if site["status"] == "blocked":
-            print(f"{site['site']} is blocked ({site['detail']}): nothing behind the wall was kept; "
-                  "see README, 'When a site is blocked'")
-        elif site["status"] == "unreachable":
-            print(f"{site['site']} is unreachable: check its start URL in a browser; the log has each error")
+        if site["status"] == "partial" and site.get("detail"):
+            print(f"{site['site']} partial: {site['detail']}")
 
 
 def _build(args) -> int:
@@ -90,11 +112,21 @@ def _build(args) -> int:
     from nianbao.pipeline import build, describe
 
     try:
-        summary = build(args.data, args.workers)
+        summary = build(args.data, args.workers, queue=args.queue)
     except BuildError as e:
         print(f"nianbao: {e}", file=sys.stderr)
         return 2
+    except TimeoutError as e:
+        print(f"nianbao: {e}", file=sys.stderr)
+        return 3
     print(describe(summary))
+    return 0
+
+
+def _worker(args) -> int:
+    from archive.queue import run_worker
+
+    run_worker(args.queue, Path(args.data), args.concurrency)
     return 0
 
 
@@ -202,8 +234,14 @@ EXAMPLES = {
     "extract": "examples:\n  nianbao extract report.pdf\n  nianbao extract --json https://www.example.gov.cn/2024年报.html",
     "crawl": "examples:\n  nianbao crawl --sites my-sites.yaml --data data\n"
              "  nianbao crawl --site hangzhou-wsjkw   (one site of the shipped registry, sites.yaml)\n"
-             "the log of every request goes to DATA/logs/nianbao.log",
-    "build": "example:\n  nianbao build --data data",
+             "the log of every request goes to DATA/logs/nianbao.log\n"
+             "exit status: 0 a site was crawled, 1 no site could be crawled (each reason printed once, with its\n"
+             "sites), 2 a bad registry or option, 3 the crawl could not go on (it resumes next time),\n"
+             "130/143 stopped by SIGINT/SIGTERM (what was fetched is kept)",
+    "build": "examples:\n  nianbao build --data data\n"
+             "  nianbao build --data /shared/data --queue redis://10.0.0.5:6379/0   (with `nianbao worker`s running)",
+    "worker": "example:\n  nianbao worker --queue redis://10.0.0.5:6379/0 --data /shared/data --concurrency 2\n"
+              "the data folder is the one the build uses, mounted on this machine",
     "export": "example:\n  nianbao export --format parquet --data data   (files in data/export/)",
     "serve": "example:\n  nianbao serve --data data --port 8001, then open http://127.0.0.1:8001/",
     "run": "examples:\n  nianbao run   (the embedded demo portal; then open http://127.0.0.1:8001/)\n"
@@ -240,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-delay", action="store_true", help="politeness off: only for portals you run yourself")
     p = command("build", "extract what the crawls kept and write the archive (DATA/archive.db)", _build)
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    p.add_argument("--queue", metavar="REDIS_URL", help="extract through `nianbao worker`s sharing this Redis "
+                                                         "(redis://HOST:PORT/N) instead of local processes")
+    p = command("worker", "extract documents sent by `nianbao build --queue` (a Celery worker on Redis)", _worker)
+    p.add_argument("--queue", metavar="REDIS_URL", required=True, help="the Redis the builds send to")
+    p.add_argument("--concurrency", type=int, help="documents read at once (default: one per core)")
     p = command("export", "write the archive's tables as CSV or Parquet files", _export)
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--out", help="output folder (default DATA/export)")

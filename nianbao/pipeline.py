@@ -45,7 +45,7 @@ def crawl(sites: Path, data: Path, log=None) -> int:
     return process.wait()
 
 
-def build(data: Path, workers: int | None = None) -> dict:
+def build(data: Path, workers: int | None = None, queue: str | None = None) -> dict:
     """`archive.build.build` with a progress bar per stage (on a terminal only)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -62,7 +62,7 @@ def build(data: Path, workers: int | None = None) -> dict:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return build(data, workers=workers, progress=progress)
+        return build(data, workers=workers, progress=progress, queue=queue)
 
 
 def describe(summary: dict) -> str:

@@ -216,7 +216,8 @@ def test_old_tls_server_needs_the_legacy_tls_setting(portal, tmp_path):
 def test_unreachable_site_is_reported_without_tracebacks(tmp_path):
     result = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--start-url", "http://127.0.0.1:9/nb/",
                              "--data", str(tmp_path / "data")], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0
+    assert result.returncode == 1, "no site could be crawled"
+    assert "connection refused: 127.0.0.1" in result.stdout
     assert "Traceback" not in result.stderr + result.stdout
     row = next(line for line in result.stdout.splitlines() if "127.0.0.1" in line)
     assert "unreachable" in row, result.stdout
@@ -272,3 +273,49 @@ def test_a_column_built_by_script_is_rendered_and_says_so(crawled):
 
 def test_count_page_pager_is_followed(crawled, portal):
     assert any(path == "/countpage/nb/index_1.html" for _, path, _ in portal.hits)
+
+
+def test_an_unreachable_registry_ends_non_zero_with_each_reason_once(tmp_path):
+    """Issue 12 §4: many sites, a few reasons: one line per reason with its sites, the reason kept in
+    crawl_run_sites.detail, exit status 1, in bounded time."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Broken(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Broken)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    closed = socket.create_server(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    entries = [f"- {{name: refused-{n}, agency: 某局, start_urls: ['http://127.0.0.1:{closed_port}/nb{n}/'], delay: 0}}"
+               for n in range(5)]
+    entries += [f"- {{name: unavailable-{n}, agency: 某局, start_urls: ['http://127.0.0.1:{server.server_address[1]}/nb{n}/'],"
+                " delay: 0}" for n in range(3)]
+    entries += [f"- {{name: silent, agency: 某局, start_urls: ['http://127.0.0.1:{silent.getsockname()[1]}/'], delay: 0,"
+                " timeout: 2}",
+                f"- {{name: tls, agency: 某局, start_urls: ['https://127.0.0.1:{server.server_address[1]}/'], delay: 0}}"]
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("\n".join(entries) + "\n", encoding="utf-8")
+    try:
+        result = crawl(sites, tmp_path / "data", timeout=180)
+    finally:
+        server.shutdown()
+        silent.close()
+    assert result.returncode == 1, result.stdout[-2000:]
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("connection refused:")] == [
+        "connection refused: " + ", ".join(f"refused-{n}" for n in range(5))]
+    assert any(line.startswith("HTTP 503: unavailable-0, unavailable-1, unavailable-2") for line in lines)
+    assert "timed out: silent" in lines and "TLS handshake failed: tls" in lines
+    details = dict(rows(tmp_path / "data", "SELECT site, detail FROM crawl_run_sites"))
+    assert all(details[name] for name in details), details

@@ -58,9 +58,9 @@ def redis_server(tmp_path):
 
 def worker(url: str, data: Path, visibility: float = 4.0) -> subprocess.Popen:
     env = {**os.environ, "NIANBAO_QUEUE_VISIBILITY": str(visibility)}
-    code = f"from archive.queue import run_worker; run_worker({url!r}, {str(data)!r}, 1)"
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen([sys.executable, "-m", "nianbao.cli", "worker", "--queue", url, "--data", str(data),
+                             "--concurrency", "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def jobs_in(data: Path) -> list[Job]:
@@ -131,3 +131,24 @@ def test_a_killed_worker_and_a_restarted_redis_lose_nothing(redis_server, tmp_pa
     assert len(list((data / "extracted").rglob("*.json.gz"))) == len({j.key for j in jobs})
     assert not list((data / "extracted").rglob("*.tmp"))
     assert all(result_path(data, j.key).parent == result_path(data, jobs[0].key).parent for j in jobs)
+
+
+def test_a_build_through_two_workers_equals_the_local_build(redis_server, tmp_path, demo_archive):
+    """Issue 14 acceptance 1 (extraction half): `nianbao build --queue` with two `nianbao worker`s gives the archive
+    a local build gives: the same reports and values."""
+    from tests.conftest import nianbao, select
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_archive["data"], data, ignore=shutil.ignore_patterns("archive.db", "extracted.db*",
+                                                                              "extracted", ".build.lock"))
+    workers = [worker(redis_server.url, data) for _ in range(2)]
+    try:
+        nianbao("build", "--data", data, "--queue", redis_server.url, timeout=900)
+    finally:
+        for w in workers:
+            stop(w)
+    query = ("SELECT r.report_key, r.version, a.row_code, a.applicant, a.value FROM applications a "
+             "JOIN reports r ON r.id = a.report_id ORDER BY 1, 2, 3, 4")
+    assert select(data / "archive.db", query) == select(demo_archive["data"] / "archive.db", query)
+    assert select(data / "archive.db", "SELECT report_key, version FROM reports ORDER BY 1, 2") == select(
+        demo_archive["data"] / "archive.db", "SELECT report_key, version FROM reports ORDER BY 1, 2")
