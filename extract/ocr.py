@@ -201,8 +201,11 @@ def ruled_rows(image) -> list[list[Cell]] | None:
     positions, as an HTML table's do; text above and below the table is read by full OCR."""
     import numpy as np
 
-    from extract.ruling import _line_masks, ruled_grid, text_lines
+    from extract.ruling import _line_masks, ruled_grid, skew, text_lines
 
+    angle = skew(np.asarray(image.convert("L")))
+    if abs(angle) >= 0.1:  # a scan put on the glass askew: straighten it, or its rules are not lines
+        image = image.rotate(angle, resample=3, fillcolor="white")
     rgb = np.asarray(image)
     gray = np.asarray(image.convert("L"))
     grid = ruled_grid(gray)
@@ -224,7 +227,7 @@ def ruled_rows(image) -> list[list[Cell]] | None:
     # instead of seven (the recogniser pads every crop to the same width, so a lone digit costs a full line).
     strips = [_strip([crop for _, crop in cells]) for cells in short.values()]
     for cells, text in zip(short.values(), recognise_lines(strips)):
-        tokens = [t.strip() for t in text.split(_SEPARATOR)]
+        tokens = [_numeric(t.strip()) for t in text.split(_SEPARATOR)]
         if len(tokens) == len(cells) and all(tokens):
             for (index, _), token in zip(cells, tokens):
                 grid.regions[index].text = token
@@ -233,6 +236,8 @@ def ruled_rows(image) -> list[list[Cell]] | None:
             owners.extend(index for index, _ in cells)
     for index, text in zip(owners, recognise_lines(crops)):
         grid.regions[index].text += text.strip()
+    for region in grid.regions:
+        region.text = _numeric(region.text)
     by_row: dict[int, list[Cell]] = {}
     for region in grid.regions:
         by_row.setdefault(region.r0, []).append(Cell(region.text, region.c0, region.c1))
@@ -242,6 +247,15 @@ def ruled_rows(image) -> list[list[Cell]] | None:
 
 
 _SEPARATOR = ";"
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1"})
+
+
+def _numeric(text: str) -> str:
+    """A cell the recogniser read as digit look-alikes (「O」 for 0, 「l」 for 1) when all it holds is digits and
+    look-alikes; anything with a letter of a word or a CJK character stays as read."""
+    if text and re.fullmatch(r"[0-9OoDQIl|,.]+", text) and not re.fullmatch(r"[.,]+", text):
+        return text.translate(_DIGIT_LOOKALIKES)
+    return text
 
 
 def _strip(crops: list, height: int = 48):

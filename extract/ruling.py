@@ -90,6 +90,24 @@ def _covered(mask: np.ndarray, fixed: int, start: int, end: int, horizontal: boo
     return bool(inner.size) and inner.mean() >= 0.6
 
 
+def skew(gray: np.ndarray) -> float:
+    """The angle (degrees, counter-clockwise positive as PIL rotates) that levels the picture's long horizontal
+    strokes (a table's rules), 0 when it has none."""
+    import cv2
+
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    ink = _ink(small)
+    h, w = ink.shape
+    # Only the strokes that are long and flat (rules, not text) go to the Hough transform: far fewer points.
+    strokes = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 60, 15), 1)))
+    lines = cv2.HoughLinesP(strokes, 1, np.pi / 1800, threshold=100, minLineLength=w // 3, maxLineGap=8)
+    if lines is None:
+        return 0.0
+    angles = [np.degrees(np.arctan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in lines.reshape(-1, 4)]
+    level = [a for a in angles if abs(a) < 5]
+    return float(np.median(level)) if level else 0.0
+
+
 def ruled_grid(gray: np.ndarray) -> Grid | None:
     """The merged cells of the ruled table(s) in a grayscale picture, or None when it has no ruled table."""
     h, w = gray.shape

@@ -80,7 +80,9 @@ class _Row:
 
     @property
     def has_values(self) -> bool:
-        return any(classify(v.text) != EMPTY for v in self.values) or bool(self.values and self.label_cells)
+        """Whether the row prints anything in its value cells (a number, a dash): a row of empty cells under a
+        label is the rest of a wrapped label, not a row of its own."""
+        return any(v.text.strip() for v in self.values)
 
 
 class _Grid:
@@ -179,11 +181,12 @@ def _detect_format(rows: list[_Row]) -> str | None:
 
 
 def _trimmed(values: list[Cell]) -> list[Cell]:
-    """Blank cells at both ends dropped: without positions they cannot be told from an empty label column."""
+    """Empty cells at both ends dropped: without positions they cannot be told from an empty label column. A
+    dash or a slash is a cell the table printed, and stays."""
     values = list(values)
-    while values and classify(values[-1].text) == EMPTY:
+    while values and not values[-1].text.strip():
         values.pop()
-    while values and classify(values[0].text) == EMPTY:
+    while values and not values[0].text.strip():
         values.pop(0)
     return values
 
@@ -232,7 +235,7 @@ def _active_item(labels: list[str]) -> str | None:
     scored = [(label_score(last, name) * (1 if len(last) <= len(name) + 2 else 0.8), item)
               for item, name in ACTIVE_ITEMS.items()]
     score, item = max(scored)
-    return item if score >= 0.8 else None
+    return item if score >= 0.7 else None
 
 
 def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
@@ -306,8 +309,9 @@ def _region(rows: list[_Row]) -> list[int]:
     start = None
     for i, row in enumerate(rows):
         label = clean_label("".join(row.labels))
+        wrapped = label + clean_label("".join(rows[i + 1].labels)) if i + 1 < len(rows) else label
         if any(h in "".join(row.labels) for h in _APPLICATION_HEADER) or \
-                label_score(label, "本年新收政府信息公开申请数量") >= 0.8:
+                max(label_score(label, "本年新收政府信息公开申请数量"), label_score(wrapped, "本年新收政府信息公开申请数量")) >= 0.8:
             start = i
             break
     if start is None:
@@ -340,7 +344,7 @@ def _read_applications(rows, marked_format: str | None, used, grid) -> dict | No
     for code in PRINTED_ROWS:
         if code not in found:
             continue
-        with_values = [r for r in found[code] if r.values] or found[code]
+        with_values = [r for r in found[code] if r.has_values] or found[code]
         row = with_values[0]
         for r in with_values:
             used.add(r.table)
@@ -431,13 +435,17 @@ def _read_review(rows: list[_Row], used: set[int], grid: _Grid) -> dict | None:
     header_cells: list[Cell] = []
     collected: list[Cell] = []
     table = None
+    def printed(row):  # numbers, or a row of dashes the table printed for its zeros
+        return any(classify(v.text) == NUMBER for v in row.values) or (
+            len(_trimmed(row.values)) >= len(OUTCOMES) and all(v.text.strip() for v in _trimmed(row.values)))
+
     for row in rows[start:]:
-        if row.label_cells and not any(classify(v.text) == NUMBER for v in row.values):
+        if row.label_cells and not printed(row):
             if collected:
                 break
             header_cells += [c for c in row.label_cells if clean_label(c.text) in OUTCOME_LABELS]
             continue
-        if not any(classify(v.text) == NUMBER for v in row.values):
+        if not printed(row):
             continue
         collected.extend(row.values)
         table = row.table
