@@ -63,7 +63,7 @@ def test_deploy_to_scrapyd_and_schedule_a_crawl(scrapyd, tmp_path):
     # target is the user's own, in their ~/.config/scrapy.cfg, as for any Scrapyd that is not localhost:6800.
     project = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-    for name in ("crawler", "extract", "archive", "nianbao"):
+    for name in ("cms", "crawler", "extract", "archive", "nianbao", "demo"):
         shutil.copytree(ROOT / name, project / name, ignore=ignore)
     for name in ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md"):
         shutil.copy(ROOT / name, project / name)
