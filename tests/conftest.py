@@ -61,9 +61,10 @@ def demo_archive(tmp_path_factory):
 
 
 class Site:
-    """`nianbao serve` running in a subprocess on a free port."""
+    """`nianbao serve` running in a subprocess on a free port (its stderr in `log` when given, so a test can
+    read what it logged)."""
 
-    def __init__(self, data):
+    def __init__(self, data, log=None):
         import socket
         import subprocess
         import sys
@@ -74,8 +75,10 @@ class Site:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self._err = open(log, "wb") if log else subprocess.PIPE
         self.process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data), "--port",
-                                         str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         str(self.port)], stdout=subprocess.DEVNULL, stderr=self._err)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -83,7 +86,8 @@ class Site:
                 return
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+                    said = log.read_text(errors="replace") if log else self.process.stderr.read().decode()
+                    raise RuntimeError(said[-2000:])
                 time.sleep(0.2)
         raise RuntimeError("the site did not start")
 

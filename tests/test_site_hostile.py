@@ -21,29 +21,11 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.conftest import Site
 
-class Served:
-    """`nianbao serve` on a free port with its stderr in a file, so a test can read what it logged."""
 
-    def __init__(self, data: Path, log: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._err = open(log, "wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--data", str(data), "--port",
-                                         str(self.port)], stdout=subprocess.DEVNULL, stderr=self._err)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/-/versions.json", timeout=2).read()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(log.read_text(errors="replace")[-2000:])
-                time.sleep(0.2)
-        raise RuntimeError("the site did not start")
+class Served(Site):
+    """`nianbao serve` with its stderr in a file, so a test can read what it logged."""
 
     def request(self, path: str, method: str = "GET", timeout: float = 30, body: bytes | None = None):
         """(status, headers, body) for the path exactly as given (no normalising of `..`, no redirect followed)."""
@@ -60,8 +42,7 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        super().stop()
         self._err.close()
 
 
