@@ -171,8 +171,9 @@ def _run(args) -> int:
     if args.sites:
         sites = Path(args.sites)
     else:
+        say("no --sites given: preparing the embedded demo portal (its documents are made on first use)…")
         portal, sites = pipeline.start_demo(data)
-        say(f"no --sites given: crawling the embedded demo portal at {portal.base_url}")
+        say(f"crawling the embedded demo portal at {portal.base_url}")
     try:
         pipeline.crawl_and_build(sites, data, workers=args.workers)
     except pipeline.Busy as e:

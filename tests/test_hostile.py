@@ -125,3 +125,12 @@ def test_settings_disable_every_handler_but_http():
 
     assert settings.DOWNLOAD_HANDLERS == {"file": None, "ftp": None, "s3": None, "data": None}
     assert settings.TELNETCONSOLE_ENABLED is False
+
+
+def test_no_public_suffix_list_is_fetched():
+    """Issue 13 §2: the crawler never reaches out for the Public Suffix List (tldextract's first use)."""
+    import crawler  # noqa: F401 - importing the package is enough
+    from scrapy.downloadermiddlewares import cookies
+
+    assert cookies._split_domain.suffix_list_urls == ()
+    assert cookies._is_public_domain("gov.cn") and not cookies._is_public_domain("pingtan.gov.cn")
