@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import re
 import sqlite3
@@ -219,6 +220,8 @@ def classify(exception: BaseException) -> tuple[int, str]:
         return status, Markup(message) if exception.message_is_html else message
     if isinstance(exception, AssertionError) and "POST" in str(exception):
         return 405, str(exception)
+    if isinstance(exception, json.JSONDecodeError):  # a parameter Datasette reads as JSON (`_facet={…`) is not
+        return 400, "a parameter that should be JSON is not valid JSON"
     return 500, f"{type(exception).__name__}"
 
 
