@@ -22,7 +22,7 @@ from typing import Callable
 
 from archive import changes
 from archive.merge import values
-from extract.statistics import APPLICANTS
+from extract.schema import APPLICANTS
 
 @dataclass(frozen=True)
 class Rule:

@@ -2,7 +2,7 @@
 order of COLUMNS: the build inserts millions of them, and dicts through sqlite-utils cost 4× more."""
 from __future__ import annotations
 
-from extract.statistics import ROW_LABELS
+from extract.schema import ROW_LABELS
 
 COLUMNS = {
     "active_disclosure": ("report_id", "item", "measure", "value"),

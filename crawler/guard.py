@@ -46,18 +46,20 @@ class SchemeFilter:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    async def process_spider_output(self, response, result):
-        async for item in result:
+    async def _http_only(self, items):
+        async for item in items:
             if isinstance(item, Request) and urlparse_cached(item).scheme not in SCHEMES:
                 self.crawler.spider.logger.warning("refused %s: not an http(s) URL", item.url[:200])
                 continue
             yield item
 
+    # Scrapy asks for async generator methods here (it inspects them): each passes its items through one filter.
+    async def process_spider_output(self, response, result):
+        async for item in self._http_only(result):
+            yield item
+
     async def process_start(self, start):
-        async for item in start:
-            if isinstance(item, Request) and urlparse_cached(item).scheme not in SCHEMES:
-                self.crawler.spider.logger.warning("refused %s: not an http(s) URL", item.url[:200])
-                continue
+        async for item in self._http_only(start):
             yield item
 
 

@@ -87,9 +87,6 @@ class RenderSpider(scrapy.Spider):
         """The crawl is being stopped: take no more jobs."""
         self.jobs.put_nowait(None)
 
-    def outcome(self):
-        return None
-
     async def start(self):
         while True:
             job = await self.jobs.get()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import docx
 
-from extract.statistics import APPLICANTS, OUTCOMES, REVIEW_KINDS, ROW_CODES
+from extract.schema import APPLICANTS, OUTCOMES, REVIEW_KINDS, ROW_CODES
 from demo import DATA
 
 TEMPLATE = DATA / "template.docx"

@@ -22,12 +22,9 @@ from extract.align import Official, Printed, align, clean_label, label_score
 from extract.model import Cell, Table
 from extract.numbers import EMPTY, NUMBER, TEXT, classify, normalize, parse_number
 from extract.schema import (ACTIVE_FIELDS, ACTIVE_ITEMS, APPLICANTS, OTHER_HANDLING, OUTCOME_LABELS, OUTCOMES,
-                            PRINTED_ROWS, RESULT_ROWS, REVIEW_KINDS, ROW_CODES, ROW_KEYS, ROW_LABELS, Equation,
+                            PRINTED_ROWS, REVIEW_KINDS, ROW_CODES, ROW_KEYS, Equation,
                             equations, other_handling_sum)
 from extract.solver import force
-
-__all__ = ["APPLICANTS", "ROW_LABELS", "RESULT_ROWS", "ROW_CODES", "REVIEW_KINDS", "OUTCOMES", "ACTIVE_FIELDS",
-           "Statistics", "read_statistics"]
 
 # Beyond any plausible count or amount (万元) in one agency's year: a misread, not a value.
 LIMIT = 10 ** 9

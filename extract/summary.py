@@ -5,7 +5,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from extract.statistics import APPLICANTS, OUTCOMES, ROW_LABELS
+from extract.schema import APPLICANTS, OUTCOMES, ROW_LABELS
 
 _APPLICANT_NAMES = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 _KIND_NAMES = {"review": "行政复议", "litigation_direct": "诉讼·直接起诉", "litigation_after_review": "诉讼·复议后起诉"}

@@ -133,7 +133,7 @@ def test_one_rule_registry_drives_the_checks_the_glossary_and_the_queries(monkey
 def test_every_rule_the_extractor_and_the_merge_give_is_registered(demo_archive):
     """A rule missing from the registry would have no Chinese name and no row on the quality page."""
     from extract.schema import equations
-    from extract.statistics import ROW_CODES
+    from extract.schema import ROW_CODES
 
     emitted = {eq.rule for fmt in ROW_CODES for eq in equations(fmt, applications_rows=ROW_CODES[fmt], review=True)}
     stored = {rule for (rule,) in _rows(demo_archive["data"], "SELECT DISTINCT rule FROM checks")}

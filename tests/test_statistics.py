@@ -1,7 +1,8 @@
 """The table reader on rows written the ways real reports write them."""
 from extract.model import Cell, Table
 from extract.numbers import EMPTY, NUMBER, TEXT, UNREADABLE, classify, parse_number
-from extract.statistics import APPLICANTS, read_statistics
+from extract.schema import APPLICANTS
+from extract.statistics import read_statistics
 
 SEVEN = ["1", "2", "3", "4", "5", "6", "21"]
 

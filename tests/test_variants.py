@@ -17,26 +17,17 @@ from extract import extract_report
 from tests import variants as V
 
 REASONS = {
-    "text-edge-blank": "plain text has no cell positions and the reader trims blank and dash cells at both ends of "
-                       "a row, so a row whose first or last value is blank or 「-」「—」「/」 (规章\\t-\\t2\\t2) is not "
+    "text-edge-blank": "plain text has no cell positions and the reader trims empty cells at both ends of a row, "
+                       "so a row whose first or last value is an empty cell (规章\\t\\t2\\t2) is not "
                        "placed: its printed numbers come out null (active rows, the review row) or are re-derived "
                        "by the solver and listed as inferred",
     "blank-review": "a review/litigation table whose fifteen cells are all blank or dashes is read as no table "
                     "(review_litigation null), not as a table of blank cells",
-    "wrap-continuation": "the other line of a wrapped label, when it carries empty cells (Markdown pads every row; "
-                         "a tab-separated copy of a label wrapped below its numbers), is taken for the row itself: "
-                         "the printed numbers are re-derived by the solver and listed as inferred",
     "active-label": "an active-disclosure item whose label is misprinted or wrapped onto two rows (「行许可」, "
                     "「行政规范」+「性文件」) is not recognised: the item is null",
-    "pdf-row-break": "a row broken across a page (Word's 'allow row to break across pages') leaves its label's "
-                     "tail in a row of empty cells on the next page, taken for the row: its printed numbers are "
-                     "re-derived by the solver and listed as inferred",
     "number-wrapped-in-cell": "a number too wide for its cell (full-width digits, 9 pt, the template's column "
                               "widths) wraps inside the cell ('３０７\\n９１') and is read as two numbers: the cell "
                               "is null (unreadable)",
-    "ocr-zero-as-O": "the ruled-picture OCR reads a row of zeros as the letter 「O」 (['3.危及“三安全一稳定”', 'O', "
-                     "'O', …, '0']): the row's zeros are re-derived by the solver and listed as inferred",
-    "ocr-skew": "a picture turned by half a degree loses its ruled grid: the tables come out null or garbled",
 }
 
 KNOWN = {  # cause → variant names, as measured against the extractor of this commit

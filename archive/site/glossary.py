@@ -5,7 +5,7 @@ from their one registry (archive/checks.py)."""
 from __future__ import annotations
 
 from archive.checks import REGISTRY
-from extract.statistics import ROW_LABELS
+from extract.schema import ROW_LABELS
 
 # Rules in the order a reader meets them: a report's own arithmetic, its sources, then the checks across
 # reports. Each: {name, zh, meaning_zh, meaning, source}.

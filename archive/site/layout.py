@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from archive.site.glossary import APPLICANT_NAMES, ITEMS, KIND_NAMES, MEASURES, OUTCOME_NAMES
-from extract.statistics import ACTIVE_FIELDS, APPLICANTS, REVIEW_KINDS, ROW_CODES, ROW_LABELS
+from extract.schema import ACTIVE_FIELDS, APPLICANTS, REVIEW_KINDS, ROW_CODES, ROW_LABELS
 
 
 def _show(value) -> str:
