@@ -30,6 +30,7 @@ from archive.extraction import Cache, Job, die_with_parent_on_fork, extract_all,
 from archive.merge import merge
 from archive.regions import region_of
 from archive.versions import Document, report_versions
+from crawler.parts import merge as merge_parts
 from crawler.store import TABLES as CRAWL_TABLES
 
 log = logging.getLogger("nianbao.build")
@@ -107,6 +108,7 @@ def build(data_dir: str | os.PathLike, workers: int | None = None, progress=None
     """Returns a summary: reports, versions, documents extracted, failures; `unchanged` when nothing new.
     `progress(stage, done, total)` is told each stage ("extracting", then "writing", total None) as it goes."""
     data = Path(data_dir)
+    merge_parts(data)  # a crawl shared by several crawlers: their parts folded into crawl.db first
     crawl = _crawl_db(data)
     lock = open(data / ".build.lock", "w")
     try:

@@ -94,7 +94,7 @@ class FetchLog:
     @staticmethod
     def _block(spider, reason: str, url: str) -> None:
         if not spider.blocked:
-            spider.blocked = reason
+            spider.block(reason)
             spider.logger.warning("%s: blocked by %s at %s", spider.site.name, reason, url)
             deferred_from_coro(spider.crawler.engine.close_spider_async(reason="blocked"))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 import uuid
 from urllib.parse import urlparse
@@ -28,6 +29,10 @@ from scrapy import signals
 from scrapy_redis.queue import PriorityQueue
 
 LEASE_SECONDS = 600  # longer than any download with its retries; a lease past it belongs to a dead process
+
+
+def lease_seconds() -> float:
+    return float(os.environ.get("NIANBAO_LEASE_SECONDS") or LEASE_SECONDS)
 PREFIX = "nianbao"
 
 # Take the first request and lease it, atomically; expired leases go back to the queue first.
@@ -56,13 +61,35 @@ class LeasedQueue(PriorityQueue):
     def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer)
         self.leases, self.deadlines = f"{key}:leases", f"{key}:deadlines"
-        self.lease_seconds = spider.settings.getfloat("NIANBAO_LEASE_SECONDS", LEASE_SECONDS)
+        self.lease_seconds = lease_seconds()
         self._pop = server.register_script(_POP)
+        self.held: set[str] = set()  # this process's leases, renewed while it lives
+        self._renewal = None
         spider.frontier = self  # where the spider's middlewares release its leases
 
+    def _renew(self) -> None:
+        """Push the deadlines of this process's leases on: a request waiting here for its host's delay is not
+        taken for a dead process's; only a process that stopped renewing (it died) loses its leases."""
+        from redis.exceptions import RedisError
+
+        if self.held:
+            deadline = time.time() + self.lease_seconds
+            try:
+                self.server.zadd(self.deadlines, {lease: deadline for lease in self.held}, xx=True)
+            except RedisError as e:  # Redis gone for longer than the client's retries: try again next time
+                self.spider.logger.warning("leases not renewed: %s", e)
+
     def __len__(self):
-        # Leased requests count: a process stays until every request is handled or its lease comes back.
-        return self.server.zcard(self.key) + self.server.zcard(self.deadlines)
+        # Queued requests only: a process whose queue is empty goes idle, and its spider stays open while other
+        # processes hold leases (ReportSpider.idle), polling for what they find or what comes back.
+        return self.server.zcard(self.key)
+
+    def push(self, request):
+        # A redirect or a retry carries its request's lease: once the new request is queued, the old one is done.
+        lease = request.meta.pop("lease", None)
+        super().push(request)
+        if lease:
+            self.release(lease)
 
     def pop(self, timeout=0):
         taken = self._pop(keys=[self.key, self.leases, self.deadlines], args=[time.time(), self.lease_seconds])
@@ -70,10 +97,17 @@ class LeasedQueue(PriorityQueue):
             return None
         lease, data = taken
         request = self._decode_request(data)
-        request.meta["lease"] = lease.decode() if isinstance(lease, bytes) else lease
+        request.meta["lease"] = lease = lease.decode() if isinstance(lease, bytes) else lease
+        self.held.add(lease)
+        if self._renewal is None:
+            from twisted.internet import task
+
+            self._renewal = task.LoopingCall(self._renew)
+            self._renewal.start(self.lease_seconds / 3, now=False)
         return request
 
     def release(self, lease: str) -> None:
+        self.held.discard(lease)
         pipe = self.server.pipeline()
         pipe.hdel(self.leases, lease).zrem(self.deadlines, lease)
         pipe.execute()
@@ -118,12 +152,13 @@ class Politeness:
     """Downloader middleware: the site's delay and concurrency held in Redis, honoured by every process."""
 
     def __init__(self, crawler):
-        import redis
-
         self.crawler = crawler
-        self.server = redis.Redis.from_url(crawler.settings["REDIS_URL"])
+        self.server = connect(crawler.settings["REDIS_URL"])
         self.delay = crawler.settings.getfloat("NIANBAO_SITE_DELAY", crawler.settings.getfloat("DOWNLOAD_DELAY"))
         self.slots = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
+        # A slot outlives its download only when its process died: then it frees itself after the longest
+        # download could have taken.
+        self.hold = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 60) + 5, lease_seconds())
         self.token = uuid.uuid4().hex
 
     @classmethod
@@ -137,7 +172,7 @@ class Politeness:
         while True:  # a concurrency slot: expired holders (dead processes) are dropped first
             now = time.time()
             pipe = self.server.pipeline()
-            pipe.zremrangebyscore(slots_key, "-inf", now).zadd(slots_key, {slot: now + LEASE_SECONDS})
+            pipe.zremrangebyscore(slots_key, "-inf", now).zadd(slots_key, {slot: now + self.hold})
             pipe.zrank(slots_key, slot)
             rank = pipe.execute()[-1]
             if rank is not None and rank < self.slots:
@@ -167,10 +202,33 @@ class Politeness:
         return None
 
 
+def connect(url: str):
+    """A Redis client that rides out a Redis restart: every command is retried with backoff for about a minute
+    (BusyLoadingError: a restarted server still reading its append-only file)."""
+    import redis
+
+    return redis.Redis.from_url(url, **REDIS_PARAMS)
+
+
+def _redis_params() -> dict:
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+    from redis.retry import Retry
+
+    return {"retry": Retry(ExponentialBackoff(cap=2.0, base=0.1), RETRIES),
+            "retry_on_error": [ConnectionError, TimeoutError, BusyLoadingError],
+            "socket_timeout": 30, "socket_connect_timeout": 10, "health_check_interval": 15}
+
+
+RETRIES = 40  # ~1 minute of a Redis that is gone before a command fails
+REDIS_PARAMS = _redis_params()
+
+
 def settings(url: str, site_delay: float) -> dict:
-    """Scrapy settings that put a crawler on the shared frontier."""
+    """Scrapy settings that put a crawler on the shared frontier (merged over the site's own settings)."""
     return {
         "REDIS_URL": url,
+        "REDIS_PARAMS": REDIS_PARAMS,
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "crawler.frontier.LeasedQueue",
@@ -179,29 +237,78 @@ def settings(url: str, site_delay: float) -> dict:
         "SCHEDULER_PERSIST": True,  # the frontier outlives any one process
         "NIANBAO_SITE_DELAY": site_delay,
         "DOWNLOAD_DELAY": 0,  # the delay is held in Redis, across processes
+        "AUTOTHROTTLE_ENABLED": False,
     }
 
 
-def start_key(spider_name: str) -> str:
-    return f"{PREFIX}:{spider_name}:start_urls"
+DOWNLOADER_MIDDLEWARES = {"crawler.frontier.Politeness": 950}  # last before the download: it times the requests
+SPIDER_MIDDLEWARES = {"crawler.frontier.ReleaseLeases": 5}  # first to see a request's output leave the spider
 
 
-def enqueue(url: str, spider_name: str, start_urls: list[str]) -> int:
-    """Push a site's start URLs once for all processes; returns how many."""
-    import redis
+def keys(spider_name: str) -> dict[str, str]:
+    """A site's keys in Redis: its start URLs, requests, leases, duplicate filter, and what decides its status
+    (columns read, columns robots.txt forbids, the wall that blocked it, the reports found)."""
+    base = f"{PREFIX}:{spider_name}"
+    return {"start_urls": f"{base}:start_urls", "requests": f"{base}:requests",
+            "leases": f"{base}:requests:leases", "deadlines": f"{base}:requests:deadlines",
+            "dupefilter": f"{base}:dupefilter", "columns_read": f"{base}:columns_read",
+            "forbidden": f"{base}:forbidden", "blocked": f"{base}:blocked", "reports": f"{base}:reports"}
 
-    server = redis.Redis.from_url(url)
-    if start_urls:
-        server.rpush(start_key(spider_name), *start_urls)
-    return len(start_urls)
+
+CRAWL_KEY = f"{PREFIX}:crawl"  # {"id": ..., "sites": [...]}: the crawl the processes share
 
 
-def take_start_urls(url: str, spider_name: str) -> list[str]:
-    """This process's share of a site's start URLs: each is taken by exactly one process."""
-    import redis
+class FrontierBusy(RuntimeError):
+    """A crawl is still under way on this Redis; the message is one line."""
 
-    server = redis.Redis.from_url(url)
-    taken = []
-    while (item := server.lpop(start_key(spider_name))) is not None:
-        taken.append(item.decode())
-    return taken
+
+def pending(server, spider_name: str) -> int:
+    """Start URLs, queued and leased requests a site still has."""
+    k = keys(spider_name)
+    return server.llen(k["start_urls"]) + server.zcard(k["requests"]) + server.zcard(k["deadlines"])
+
+
+def publish(url: str, sites: list, spider_names: list[str]) -> str:
+    """Start a crawl on the frontier: the sites (as the registry gives them) and their start URLs pushed once
+    for all processes, and what a finished earlier crawl left (its duplicate filter) cleared. Refused while an
+    earlier crawl still has requests. Returns the crawl's id."""
+    import dataclasses
+    import json
+    from datetime import datetime, timezone
+
+    server = connect(url)
+    previous = server.get(CRAWL_KEY)
+    if previous:
+        names = json.loads(previous)["spiders"]
+        left = sum(pending(server, name) for name in names)
+        if left:
+            raise FrontierBusy(f"crawl {json.loads(previous)['id']} on {url} still has {left} requests: let its "
+                               "crawlers finish (nianbao crawl --redis …) before enqueueing another")
+        for name in names:
+            server.delete(*keys(name).values())
+    crawl_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    pipe = server.pipeline()
+    for site, name in zip(sites, spider_names):
+        pipe.delete(*keys(name).values())
+        pipe.rpush(keys(name)["start_urls"], *site.start_urls)
+    pipe.set(CRAWL_KEY, json.dumps({"id": crawl_id, "sites": [dataclasses.asdict(s) for s in sites],
+                                    "spiders": spider_names}, ensure_ascii=False))
+    pipe.execute()
+    return crawl_id
+
+
+def published(url: str) -> tuple[str, list[dict]] | None:
+    """The crawl the processes on this Redis share: its id and its sites (dicts of crawler.sites.Site)."""
+    import json
+
+    raw = connect(url).get(CRAWL_KEY)
+    if not raw:
+        return None
+    crawl = json.loads(raw)
+    return crawl["id"], crawl["sites"]
+
+
+def take_start_url(server, spider_name: str) -> str | None:
+    """One of a site's start URLs, taken by exactly one process."""
+    item = server.lpop(keys(spider_name)["start_urls"])
+    return item.decode() if isinstance(item, bytes) else item

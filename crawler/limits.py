@@ -1,9 +1,11 @@
 """Downloader middleware: what one download may cost, whatever the server does.
 
-- **One deadline per download.** Scrapy's DOWNLOAD_TIMEOUT bounds one attempt; a redirect or a retry
-  starts a new one, so a URL answering one byte a second cost four timeouts (three retries). Here the
-  first attempt sets a deadline (now + the site's timeout) that its redirects and retries share: each
-  attempt gets only what is left of it, and a download whose deadline is spent is not retried.
+- **One time budget per download.** Scrapy's DOWNLOAD_TIMEOUT bounds one attempt; a redirect or a retry
+  starts a new one, so a URL answering one byte a second cost four timeouts (three retries). Here a
+  download's attempts (its redirects and retries) share one budget, the site's timeout: each attempt gets
+  only what is left of it, and a download whose budget is spent is not retried. Only time on the wire
+  counts (`TimedHTTPHandler` times each attempt): a redirect waiting behind its host's delay is not
+  downloading, and a polite crawl of a big column must not time out its own queue.
 - **Size by kind.** A list page or robots.txt larger than LIST_MAXSIZE (a site's `max_list_mb`) once
   decompressed is not read, nor a report page larger than PAGE_MAXSIZE: both are parsed in the crawl, and
   parsing costs tens of times the page's size in memory. Attachments keep DOWNLOAD_MAXSIZE (`max_size_mb`).
@@ -13,11 +15,12 @@ from __future__ import annotations
 
 import time
 
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import DownloadTimeoutError
 
 from crawler import settings as defaults
 
-DEADLINE = "nianbao_deadline"
+BUDGET = "nianbao_budget"  # (seconds spent on the wire, seconds allowed) of one download
 
 
 class Limits:
@@ -47,24 +50,16 @@ class Limits:
                 request.meta["download_maxsize"] = min(self.page_maxsize, self.maxsize or self.page_maxsize)
             else:
                 request.meta["download_maxsize"] = self.maxsize
-        timeout = request.meta.get("download_timeout") or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
-        if not timeout:
-            return None
-        now = time.monotonic()
-        if DEADLINE not in request.meta:
-            request.meta[DEADLINE] = (now + timeout, timeout)
-        deadline, whole = request.meta[DEADLINE]
-        left = deadline - now
-        if left <= 0:
+        budget = request.meta.get(BUDGET)  # a redirect or a retry of a download already under way
+        if budget and budget[0] >= budget[1]:
             request.meta["dont_retry"] = True
-            raise DownloadTimeoutError(f"Getting {request.url} took longer than {whole} seconds"
+            raise DownloadTimeoutError(f"Getting {request.url} took longer than {budget[1]:g} seconds"
                                        " (its redirects and retries included).")
-        request.meta["download_timeout"] = max(round(left, 2), 0.01)
         return None
 
     def _spent(self, request) -> None:
-        deadline = request.meta.get(DEADLINE)
-        if deadline and time.monotonic() >= deadline[0] - 0.05:
+        budget = request.meta.get(BUDGET)
+        if budget and budget[0] >= budget[1] - 0.05:
             request.meta["dont_retry"] = True  # the retry middleware (below this one) leaves it
 
     def process_response(self, request, response):
@@ -77,3 +72,19 @@ class Limits:
         else:
             self._spent(request)
         return None
+
+
+class TimedHTTPHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP(S) handler, each attempt given what is left of its download's budget and timed."""
+
+    async def download_request(self, request):
+        allowed = request.meta.get("download_timeout") or self._crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        if not allowed:
+            return await super().download_request(request)
+        spent, whole = request.meta.setdefault(BUDGET, (0.0, allowed))
+        request.meta["download_timeout"] = max(round(whole - spent, 2), 0.01)
+        start = time.monotonic()
+        try:
+            return await super().download_request(request)
+        finally:
+            request.meta[BUDGET] = (spent + time.monotonic() - start, whole)

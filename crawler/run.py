@@ -87,10 +87,26 @@ def _one_line_records(factory):
 
 
 def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file: Path | None = None,
-          overrides: dict | None = None) -> dict:
+          overrides: dict | None = None, frontier: str | None = None) -> dict:
     """Crawl the sites into the data directory; returns the run's summary with a row per site.
-    `overrides` are Scrapy settings from the user's configuration (nianbao/config.py)."""
-    store, run_id, warc_path = open_run(Path(data_dir), len(sites))
+    `overrides` are Scrapy settings from the user's configuration (nianbao/config.py).
+
+    `frontier`: a Redis URL where `enqueue` published a crawl; this process takes its share of it (the sites
+    come from Redis), writes its own part of the fetch log (`DATA/parts/`, merged by the build) and the bodies
+    to the shared `DATA/raw/`. Its store writes in this process: a request's lease in Redis is released only
+    once what its response produced is written, so a crawler killed at any moment loses nothing."""
+    part = crawl_id = None
+    if frontier:
+        from crawler import frontier as shared
+
+        found = shared.published(frontier)
+        if found is None:
+            raise CrawlError(f"no crawl enqueued on {frontier}: run `nianbao crawl --redis {frontier} --enqueue"
+                             " --sites FILE` once first")
+        crawl_id, site_rows = found
+        sites = [Site(**row) for row in site_rows]
+        part = part_name()
+    store, run_id, warc_path = open_run(Path(data_dir), len(sites), part=part, crawl=crawl_id)
     logging.getLogger("scrapy").setLevel(logging.INFO if log_file else logging.WARNING)
     previous_factory = logging.getLogRecordFactory()
     logging.setLogRecordFactory(_one_line_records(previous_factory))
@@ -100,12 +116,15 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
     render = _render_crawler(sites)
     with _progress() as bar:
         for site in sites:
-            spider_class = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,),
-                                {"custom_settings": site_settings(site, polite, base)})
+            custom = site_settings(site, polite, base)
+            if frontier:
+                custom = shared_settings(custom, base, frontier)
+            spider_class = type(f"ReportSpider_{len(crawlers)}", (ReportSpider,), {"custom_settings": custom})
             crawler = process.create_crawler(spider_class)
             _show_progress(crawler, bar, bar.add_task(site.name, total=None, pages=0, reports=0, status=""))
             crawlers.append(crawler)
-            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path, render_jobs=render)
+            process.crawl(crawler, site=site, store=store, run_id=run_id, warc_path=warc_path, render_jobs=render,
+                          frontier=frontier)
         from twisted.internet import reactor
 
         stopper = _Stopper(list(crawlers))
@@ -128,6 +147,8 @@ def crawl(sites: list[Site], data_dir: str | Path, polite: bool = True, log_file
         raise CrawlError(f"{e}; the crawl stopped and run {run_id} is left unfinished: what was written is kept,"
                          " and the next crawl fetches the rest") from None
     summary["warc"] = warc_path
+    if part:
+        summary["part"], summary["crawl"] = part, crawl_id
     if stopper.reason:
         summary["stopped"] = stopper.reason
     return summary
@@ -233,14 +254,48 @@ class _Stopper:
             reactor.stop()
 
 
-def open_run(data: Path, sites: int) -> tuple[Store, int, str]:
+def open_run(data: Path, sites: int, part: str | None = None, crawl: str | None = None) -> tuple[Store, int, str]:
     """A crawl's store (its writer started), the WARC files of killed runs repaired, and a new run with the
-    path of its WARC file. `nianbao crawl` and the Scrapyd spider (crawler/spiders/site.py) both start here."""
-    store = Store(data, background=True)
-    for old in sorted((data / "warc").glob("*.warc.gz")):
+    path of its WARC file. `nianbao crawl` and the Scrapyd spider (crawler/spiders/site.py) both start here.
+    A part of a shared crawl holds a lock on its folder while it runs (crawler/parts.py reads it) and writes
+    in this process (see `crawl`)."""
+    store = Store(data, background=part is None, part=part)
+    if part:
+        store.lock = hold(store.folder / "running.lock")
+    for old in sorted((store.folder / "warc").glob("*.warc.gz")):
         repair(old)
-    run_id = store.start_run(sites)
-    return store, run_id, str(data / "warc" / f"crawl-{run_id:05d}.warc.gz")
+    run_id = store.start_run(sites, crawl)
+    return store, run_id, str(store.folder / "warc" / f"crawl-{run_id:05d}.warc.gz")
+
+
+def part_name() -> str:
+    """This crawler's part of a shared crawl: its machine, process and start, unique across machines."""
+    import os
+    import socket
+    from datetime import datetime, timezone
+
+    return f"{socket.gethostname()}-{os.getpid()}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}"
+
+
+def hold(path: Path):
+    """An exclusive lock held until the process ends (a killed process releases it too)."""
+    import fcntl
+
+    handle = open(path, "w")
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def shared_settings(custom: dict, base: dict, frontier: str) -> dict:
+    """A site's settings on the shared frontier: its delay held in Redis across processes."""
+    from crawler import frontier as shared
+
+    delay = custom.get("DOWNLOAD_DELAY", 0)
+    # A process takes from the shared queue only what it may send now: the rest stays for the other processes.
+    concurrency = custom.get("CONCURRENT_REQUESTS_PER_DOMAIN", defaults.CONCURRENT_REQUESTS_PER_DOMAIN)
+    return {**custom, **shared.settings(frontier, delay), "CONCURRENT_REQUESTS": concurrency,
+            "DOWNLOADER_MIDDLEWARES": {**base.get("DOWNLOADER_MIDDLEWARES", {}), **shared.DOWNLOADER_MIDDLEWARES},
+            "SPIDER_MIDDLEWARES": {**base.get("SPIDER_MIDDLEWARES", {}), **shared.SPIDER_MIDDLEWARES}}
 
 
 def close_run(store: Store, run_id: int, spiders: list) -> dict:

@@ -16,7 +16,9 @@ RETRY_TIMES = 3
 DOWNLOADER_MIDDLEWARES = {"crawler.guard.RedirectCheck": 40, "crawler.fetchlog.FetchLog": 50,
                           "crawler.limits.Limits": 555}
 SPIDER_MIDDLEWARES = {"crawler.guard.SchemeFilter": 10}
-DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}  # only http(s): crawler/guard.py
+# Only http(s) (crawler/guard.py); each attempt timed against its download's budget (crawler/limits.py).
+DOWNLOAD_HANDLERS = {"http": "crawler.limits.TimedHTTPHandler", "https": "crawler.limits.TimedHTTPHandler",
+                     "file": None, "ftp": None, "s3": None, "data": None}
 TELNETCONSOLE_ENABLED = False
 # nianbao's own limits (a site's registry entry may set its own: crawler/sites.py)
 MAX_LIST_PAGES = 300  # list pages read per column (start URL)

@@ -23,6 +23,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import settings as defaults
+from crawler.frontier import release
 from cms import DIALECTS, attachments, detect, hanweb
 from cms.generic import FILE_TYPES, Link, best_name, file_name_from_url, tree
 from crawler.titles import classify_title, names_a_report
@@ -33,6 +34,8 @@ _FILE = re.compile(r"\.(" + "|".join(FILE_TYPES) + r")$", re.I)
 
 
 _DOCUMENT_KINDS = ("page", "attachment", "picture", "file")
+GRACE = 2.0  # seconds a shared crawl's spider waits with nothing left anywhere before it closes
+POLL = 0.3  # seconds between two looks at the shared frontier while other processes hold its requests
 
 
 def _one_line(error: BaseException) -> str:
@@ -67,8 +70,17 @@ class ReportSpider(scrapy.Spider):
     name = "reports"
     handle_httpstatus_list = [304]
 
-    def __init__(self, site, store, run_id: int, warc_path: str, render_jobs=None, **kwargs):
-        super().__init__(name=f"reports-{site.name}", **kwargs)
+    def __init__(self, site, store, run_id: int, warc_path: str, render_jobs=None, frontier: str | None = None,
+                 **kwargs):
+        super().__init__(name=self.name_for(site), **kwargs)
+        # A crawl shared with other processes through Redis (crawler/frontier.py): start URLs, requests and the
+        # columns read are there; what this process did is its part of the crawl.
+        self.redis = None
+        if frontier:
+            from crawler.frontier import connect
+
+            self.redis = connect(frontier)
+        self.idle_since: float | None = None
         self.render_jobs = render_jobs  # where script-built columns go to be rendered (crawler.run._Render)
         self.rendering = 0  # columns handed to the renderer and not yet back
         self.rendered: dict[str, str] = {}  # column → why it was rendered
@@ -92,6 +104,11 @@ class ReportSpider(scrapy.Spider):
         self.list_pages: dict[str, int] = {}  # list pages requested per column (start URL)
         self.stopped: str | None = None  # why the crawl was stopped before its end (a signal, the store)
 
+    @staticmethod
+    def name_for(site) -> str:
+        """The spider's name for a site: its keys in a shared crawl's Redis are named after it."""
+        return f"reports-{site.name}"
+
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
@@ -101,12 +118,60 @@ class ReportSpider(scrapy.Spider):
     def idle(self):
         if self.rendering:  # a column is in the browser: its items come back to be fetched
             raise DontCloseSpider
+        if self.redis is not None and self.frontier_busy():
+            from twisted.internet import reactor
+
+            slot = getattr(self.crawler.engine, "_slot", None)  # poll again soon, not at the 5 s heartbeat
+            if slot is not None:
+                reactor.callLater(POLL, slot.nextcall.schedule)
+            raise DontCloseSpider
+
+    def frontier_busy(self) -> bool:
+        """Whether this site's shared crawl may still have work: requests queued or leased by any process, or
+        start URLs not taken; closed only after GRACE seconds of nothing (a start URL between its taking and
+        its queueing)."""
+        import time
+
+        from crawler.frontier import pending
+
+        if pending(self.redis, self.name):
+            self.idle_since = None
+            return True
+        self.idle_since = self.idle_since or time.monotonic()
+        return time.monotonic() - self.idle_since < GRACE
 
     async def start(self):
-        for url in self.site.start_urls:
+        """The site's start URLs: its own, or in a shared crawl those this process takes from Redis (scrapy-redis
+        0.9 has only start_requests(), which Scrapy ≥ 2.16 no longer calls)."""
+        for url in self.start_urls_to_crawl():
             self.list_pages[url] = 1
             yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
                                  meta={"kind": "list", "column": url, "depth": 0})
+
+    def start_urls_to_crawl(self):
+        if self.redis is None:
+            yield from self.site.start_urls
+            return
+        from crawler.frontier import take_start_url
+
+        while (url := take_start_url(self.redis, self.name)) is not None:
+            yield url
+
+    def shared(self, name: str, own: set[str]) -> set[str]:
+        """A set this spider keeps (columns read, columns forbidden), with what other processes added in a
+        shared crawl."""
+        if self.redis is None:
+            return own
+        from crawler.frontier import keys
+
+        return own | {m.decode() for m in self.redis.smembers(keys(self.name)[name])}
+
+    def share(self, name: str, own: set[str], value: str) -> None:
+        own.add(value)
+        if self.redis is not None:
+            from crawler.frontier import keys
+
+            self.redis.sadd(keys(self.name)[name], value)
 
     def limit(self, name: str) -> int:
         """A paging limit: the site's own (max_pages, max_depth), else the run's setting."""
@@ -125,22 +190,25 @@ class ReportSpider(scrapy.Spider):
         when a list page could not be read, a column's paging was cut at its limit, or the crawl was stopped;
         `forbidden` when robots.txt forbids the column; `unreachable` when no column could be read at all; the
         detail says why, and what else could not be fetched."""
-        if self.blocked:
+        columns_read, forbidden = self.shared("columns_read", self.columns_read), self.shared("forbidden", self.forbidden)
+        walls = self.shared("blocked", {self.blocked} if self.blocked else set())
+        blocked = self.blocked or min(walls, default=None)
+        if blocked:
             status = "blocked"
         elif self.stopped:
             status = "partial"
-        elif not self.columns_read:
-            status = "forbidden" if self.forbidden else "unreachable"
-        elif self.partial or len(self.columns_read) < len(self.site.start_urls):
+        elif not columns_read:
+            status = "forbidden" if forbidden else "unreachable"
+        elif self.partial or len(columns_read) < len(self.site.start_urls):
             status = "partial"
         else:
             status = "ok"
         reasons = ([self.stopped] if self.stopped else []) + list(dict.fromkeys(self.problems + self.refused + self.notes))
-        detail = self.blocked or "; ".join(reasons)
+        detail = blocked or "; ".join(reasons)
         if len(detail) > 500:
             detail = detail[:499] + "…"
         return {"site": self.site.name, "status": status, "detail": detail, "dialect": self.dialect,
-                "pages": self.pages, "found": len(self.reports), "failed": self.failed, "skipped": len(self.skipped),
+                "pages": self.pages, "found": len(self.shared("reports", self.reports)), "failed": self.failed, "skipped": len(self.skipped),
                 "missing": self.missing}
 
     def stop(self, reason: str) -> None:
@@ -165,6 +233,7 @@ class ReportSpider(scrapy.Spider):
         said here: a refusal by robots.txt, too many redirects, a body over its size limit once
         decompressed (a gzip bomb), an HTTP error status on a list page."""
         request = failure.request
+        release(self, request)  # a shared crawl's request is done once its failure is handled
         kind = request.meta.get("kind", "list")
         error = failure.value
         url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as linked, not its last hop
@@ -191,7 +260,7 @@ class ReportSpider(scrapy.Spider):
             return
         if "robots.txt" in message:
             if request.meta.get("depth") == 0:
-                self.forbidden.add(url)
+                self.share("forbidden", self.forbidden, url)
             self.note(kind, url, "robots.txt forbids it")
             return
         if "max redirections" in message:
@@ -226,7 +295,7 @@ class ReportSpider(scrapy.Spider):
         column = response.meta.get("column") or response.request.url
         depth = response.meta.get("depth", 0)
         if depth == 0:
-            self.columns_read.add(column)
+            self.share("columns_read", self.columns_read, column)
         text = self.text_of(response)
         # The request's URL keeps its fragment (gkmlpt names the column there); the response's does not.
         url = response.request.url if "#" in response.request.url else response.url
@@ -371,8 +440,13 @@ class ReportSpider(scrapy.Spider):
         name = _file_name(response, response.meta.get("file_name") or file_name_from_url(response.url))
         self.record(response, report, role=response.meta["role"], file_name=name, parent=response.meta["parent"])
 
+    def block(self, reason: str) -> None:
+        """An anti-bot wall (crawler/fetchlog.py): the site is blocked, for every process of a shared crawl."""
+        self.blocked = self.blocked or reason
+        self.share("blocked", set(), reason)
+
     def record(self, response, report: dict, role: str, file_name: str | None, parent: str | None) -> None:
-        self.reports.add(report["key"])
+        self.share("reports", self.reports, report["key"])
         self.store.record_report_document(
             site=self.site.name, report_key=report["key"], url=response.request.url, title=report["title"],
             agency=report["agency"], year=report["year"], role=role, file_name=file_name, parent_url=parent,

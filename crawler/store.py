@@ -73,7 +73,8 @@ TABLES: dict[str, Table] = {
     "sites": Table(_columns("name TEXT, agency TEXT, region TEXT, start_url TEXT, cms TEXT, last_crawled TEXT,"
                             " status TEXT, status_detail TEXT"), key=("name",)),
     "crawl_runs": Table(_columns("id INTEGER, started TEXT, finished TEXT, sites INTEGER, pages INTEGER,"
-                                 " new_reports INTEGER, changed_reports INTEGER, errors INTEGER"), key=("id",)),
+                                 " new_reports INTEGER, changed_reports INTEGER, errors INTEGER, crawl TEXT"),
+                        key=("id",)),
     "crawl_run_sites": Table(_columns("run_id INTEGER, site TEXT, status TEXT, detail TEXT, dialect TEXT,"
                                       " pages INTEGER, found INTEGER, new INTEGER, changed INTEGER, failed INTEGER,"
                                       " skipped INTEGER, missing INTEGER"), key=("run_id", "site")),
@@ -82,6 +83,9 @@ TABLES: dict[str, Table] = {
                                        " sha256 TEXT, first_seen TEXT, last_seen TEXT, run_id INTEGER"),
                               key=("id",), unique=("url", "version"),
                               indexes={"report_documents_key": ("report_key",), "report_documents_run": ("run_id",)}),
+    # Private: what crawler/parts.py has merged of each crawler's part (a crawl on a shared Redis frontier).
+    "crawl_parts": Table(_columns("name TEXT, crawl TEXT, run_id INTEGER, fetches INTEGER, merged TEXT"),
+                         key=("name",)),
 }
 SCHEMA = "\n".join(table.create(name) for name, table in TABLES.items())
 
@@ -112,19 +116,24 @@ class Store:
             for statement in _missing_columns(self.db, name, table):
                 self.db.execute(statement)
 
-    def __init__(self, data_dir: str | os.PathLike, background: bool = False):
+    def __init__(self, data_dir: str | os.PathLike, background: bool = False, part: str | None = None):
+        """`part`: this crawler's own fetch log, `DATA/parts/<part>/crawl.db`, for a crawl shared by several
+        processes (crawler/frontier.py); the bodies still go to the shared `DATA/raw/`."""
         self.root = Path(data_dir)
         self.raw = self.root / "raw"
         self.raw.mkdir(parents=True, exist_ok=True)
+        self.folder = self.root / "parts" / part if part else self.root
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.lock = None  # a shared crawl's part holds its folder's lock while it runs (crawler.run.open_run)
         self._folders: set[Path] = set()
         self._warcs: dict[str, object] = {}
         self.db = self._connect()
         self.db.executescript(SCHEMA)
         self._add_new_columns()
-        self._writer = _Writer(self.root) if background else None
+        self._writer = _Writer(self.root, part) if background else None
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.root / "crawl.db", timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.folder / "crawl.db", timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         return db
@@ -158,6 +167,8 @@ class Store:
             for warc in self._warcs.values():
                 warc.close()
             self.db.close()
+            if self.lock is not None:
+                self.lock.close()
 
     def keep_response(self, body: bytes, keep: bool, url: str, media_type: str | None, fetch: dict,
                       warc: tuple | None) -> str | None:
@@ -211,9 +222,9 @@ class Store:
 
     # --- sites and runs -------------------------------------------------------------------------
 
-    def start_run(self, sites: int) -> int:
-        cursor = self.db.execute("INSERT INTO crawl_runs (started, sites, pages, new_reports, changed_reports, errors)"
-                                 " VALUES (?, ?, 0, 0, 0, 0)", (now(), sites))
+    def start_run(self, sites: int, crawl: str | None = None) -> int:
+        cursor = self.db.execute("INSERT INTO crawl_runs (started, sites, pages, new_reports, changed_reports, errors,"
+                                 " crawl) VALUES (?, ?, 0, 0, 0, 0, ?)", (now(), sites, crawl))
         return cursor.lastrowid
 
     def finish_run(self, run_id: int, pages: int, errors: int, sites: list[dict] = ()) -> dict:
@@ -224,23 +235,7 @@ class Store:
         detail, dialect, pages, found, failed, skipped); new and changed are counted here from what was
         recorded."""
         self.flush()
-        counts = {site: (new, changed) for site, new, changed in self.db.execute(
-            "SELECT site, SUM(first = ?), SUM(first < ?) FROM (SELECT site, report_key,"
-            " (SELECT MIN(run_id) FROM report_documents e WHERE e.report_key = r.report_key) AS first"
-            " FROM report_documents r WHERE run_id = ? GROUP BY site, report_key) GROUP BY site",
-            (run_id, run_id, run_id))}
-        per_site = []
-        for entry in sites:
-            new, changed = counts.get(entry["site"], (0, 0))
-            row = {**entry, "new": new or 0, "changed": changed or 0}
-            self.db.execute(_INSERT_RUN_SITE, (run_id, *(row[c] for c in _RUN_SITE_COLUMNS[1:])))
-            per_site.append(row)
-        new = sum(n or 0 for n, _ in counts.values())
-        changed = sum(c or 0 for _, c in counts.values())
-        self.db.execute("UPDATE crawl_runs SET finished = ?, pages = ?, new_reports = ?, changed_reports = ?,"
-                        " errors = ? WHERE id = ?", (now(), pages, new, changed, errors, run_id))
-        return {"run": run_id, "pages": pages, "new_reports": new, "changed_reports": changed, "errors": errors,
-                "sites": per_site}
+        return close_run_rows(self.db, run_id, pages, errors, sites, now())
 
     def set_site(self, site, status: str, detail: str = "") -> None:
         self.db.execute(
@@ -258,6 +253,28 @@ class Store:
         """Note a report page or attachment; a changed body at a known URL becomes its next version."""
         self._do("record", (site, report_key, url, title, agency, year, role, file_name, parent_url, sha256, run_id))
 
+
+
+def close_run_rows(db, run_id: int, pages: int, errors: int, sites: list[dict], finished: str | None) -> dict:
+    """A run's row per site and its totals (see Store.finish_run; crawler/parts.py closes a shared crawl's run
+    the same way)."""
+    counts = {site: (new, changed) for site, new, changed in db.execute(
+        "SELECT site, SUM(first = ?), SUM(first < ?) FROM (SELECT site, report_key,"
+        " (SELECT MIN(run_id) FROM report_documents e WHERE e.report_key = r.report_key) AS first"
+        " FROM report_documents r WHERE run_id = ? GROUP BY site, report_key) GROUP BY site",
+        (run_id, run_id, run_id))}
+    per_site = []
+    for entry in sites:
+        new, changed = counts.get(entry["site"], (0, 0))
+        row = {**entry, "new": new or 0, "changed": changed or 0}
+        db.execute(_INSERT_RUN_SITE, (run_id, *(row[c] for c in _RUN_SITE_COLUMNS[1:])))
+        per_site.append(row)
+    new = sum(n or 0 for n, _ in counts.values())
+    changed = sum(c or 0 for _, c in counts.values())
+    db.execute("UPDATE crawl_runs SET finished = ?, pages = ?, new_reports = ?, changed_reports = ?,"
+               " errors = ? WHERE id = ?", (finished, pages, new, changed, errors, run_id))
+    return {"run": run_id, "pages": pages, "new_reports": new, "changed_reports": changed, "errors": errors,
+            "sites": per_site}
 
 
 def _fetch_row(fetch: dict, sha256: str | None) -> tuple:
@@ -324,11 +341,11 @@ class _Writer:
 
     POLL = 0.2  # seconds between two looks at the writer while waiting for it
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, part: str | None = None):
         context = multiprocessing.get_context("fork")  # started before Scrapy's reactor and threads exist
         self.jobs = context.Queue(maxsize=2000)
         self.replies = context.Queue()  # ("error", message) and ("synced", number), from the writer
-        self.process = context.Process(target=_serve, args=(str(root), self.jobs, self.replies, os.getpid()),
+        self.process = context.Process(target=_serve, args=(str(root), part, self.jobs, self.replies, os.getpid()),
                                        daemon=True, name="store-writer")
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:  # no signal between the fork and the child's SIG_IGN
@@ -404,7 +421,7 @@ class _Writer:
             raise RuntimeError(f"the store's writer failed: {self.error}")
 
 
-def _serve(root: str, jobs, replies, parent: int) -> None:
+def _serve(root: str, part: str | None, jobs, replies, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl stops on these, then closes the writer
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -414,7 +431,7 @@ def _serve(root: str, jobs, replies, parent: int) -> None:
         pass
     if os.getppid() != parent:  # the crawl died before the line above
         return
-    store = Store(root)  # its own SQLite connection: the forked one belongs to the parent
+    store = Store(root, part=part)  # its own SQLite connection: the forked one belongs to the parent
     failed = False
     while True:
         job = jobs.get()

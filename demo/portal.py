@@ -110,6 +110,7 @@ class DemoPortal:
         self.routes: dict[str, Resource] = {}
         self.failed_once: set[str] = set()
         self.hits: list[tuple[str, str, int]] = []
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), path) of every request as it arrives
         self.user_agents: set[str] = set()
         self.lock = threading.Lock()
         self._build()
@@ -501,6 +502,8 @@ class DemoPortal:
             self.user_agents.add(handler.headers.get("User-Agent", ""))
 
     def serve(self, handler, method: str, form: bytes) -> None:
+        with self.lock:
+            self.arrivals.append((time.monotonic(), handler.path))
         if self.latency:
             time.sleep(self.latency)
         parsed = urlparse(handler.path)

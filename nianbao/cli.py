@@ -37,6 +37,8 @@ def _crawl(args) -> int:
     from nianbao.config import scrapy_settings
     from nianbao.logs import log_file
 
+    if args.redis and not args.enqueue:
+        return _crawl_shared(args)
     try:
         if args.start_url:
             host = urlparse(args.start_url).hostname or "site"
@@ -51,6 +53,8 @@ def _crawl(args) -> int:
     except RegistryError as e:
         print(f"nianbao: {e}", file=sys.stderr)
         return 2
+    if args.redis:
+        return _enqueue(args.redis, sites)
     from crawler.run import CrawlError
 
     log = log_file(args.data)
@@ -62,6 +66,42 @@ def _crawl(args) -> int:
         return 3
     print_crawl_summary(summary)
     print(f"details in {log}")
+    return crawl_exit_status(summary)
+
+
+def _enqueue(url: str, sites) -> int:
+    from redis.exceptions import RedisError
+
+    from crawler.frontier import FrontierBusy, publish
+    from crawler.spider import ReportSpider
+
+    try:
+        crawl_id = publish(url, sites, [ReportSpider.name_for(site) for site in sites])
+    except (FrontierBusy, RedisError) as e:
+        print(f"nianbao: {' '.join(str(e).split())}", file=sys.stderr)
+        return 3
+    print(f"crawl {crawl_id}: {sum(len(s.start_urls) for s in sites)} start URLs of {len(sites)} sites on {url};"
+          f" start crawlers with `nianbao crawl --redis {url} --data DATA`")
+    return 0
+
+
+def _crawl_shared(args) -> int:
+    """A crawler taking its share of the crawl enqueued on Redis (crawler/frontier.py)."""
+    from redis.exceptions import RedisError
+
+    from crawler.run import CrawlError, crawl
+    from nianbao.config import scrapy_settings
+    from nianbao.logs import log_file
+
+    log = log_file(args.data)
+    try:
+        summary = crawl([], args.data, polite=not args.no_delay, log_file=log,
+                        overrides=scrapy_settings(args.config), frontier=args.redis)
+    except (CrawlError, RedisError) as e:
+        print(f"nianbao: {' '.join(str(e).split())}", file=sys.stderr)
+        return 3
+    print_crawl_summary(summary)
+    print(f"this crawler's part: {summary['part']} (the build merges every part); details in {log}")
     return crawl_exit_status(summary)
 
 
@@ -230,11 +270,19 @@ def _demo_portal(args) -> int:
     return 0
 
 
+def _sites_check(args) -> int:
+    from crawler.sites_check import main as check
+
+    return check(args)
+
+
 DATA_HELP = "data directory (default: $NIANBAO_DATA, else ./data)"
 EXAMPLES = {
     "extract": "examples:\n  nianbao extract report.pdf\n  nianbao extract --json https://www.example.gov.cn/2024年报.html",
     "crawl": "examples:\n  nianbao crawl --sites my-sites.yaml --data data\n"
              "  nianbao crawl --site hangzhou-wsjkw   (one site of the shipped registry, sites.yaml)\n"
+             "  nianbao crawl --redis redis://10.0.0.5:6379/0 --enqueue --sites my-sites.yaml   (then, on each"
+             " machine:)\n  nianbao crawl --redis redis://10.0.0.5:6379/0 --data /shared/data\n"
              "the log of every request goes to DATA/logs/nianbao.log\n"
              "exit status: 0 a site was crawled, 1 no site could be crawled (each reason printed once, with its\n"
              "sites), 2 a bad registry or option, 3 the crawl could not go on (it resumes next time),\n"
@@ -252,6 +300,12 @@ EXAMPLES = {
     "config": "example:\n  NIANBAO_DELAY=3 nianbao config --data data\n"
               "settings: DATA/nianbao.toml, then NIANBAO_<NAME> variables, then the command line",
     "demo-portal": "example:\n  nianbao demo-portal --port 8765 --sites-out demo-sites.yaml",
+    "sites": "examples:\n  nianbao sites check --province 浙江   (each start URL fetched once, politely)\n"
+             "  nianbao sites check --sites my-sites.yaml --only hangzhou-wsjkw --json\n"
+             "each start URL is reachable, moved (to where), gone (404, 410, no such host), blocked (anti-bot wall,\n"
+             "403), forbidden (robots.txt) or unreachable (refused, timed out, TLS, another HTTP status); no link\n"
+             "is followed and nothing is stored. exit status: 0 all reachable, 1 one or more not, 2 a bad registry\n"
+             "or option, 130 stopped",
 }
 
 
@@ -277,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--site", action="append", help="crawl only this site (repeatable)")
     p.add_argument("--start-url", help="crawl one column URL not in the registry")
     p.add_argument("--no-delay", action="store_true", help="politeness off: only for portals you run yourself")
+    p.add_argument("--redis", metavar="REDIS_URL", help="share one crawl among crawlers on any machines through this"
+                                                          " Redis (redis://HOST:PORT/N): take requests from it")
+    p.add_argument("--enqueue", action="store_true", help="with --redis: start a shared crawl of the registry's "
+                                                          "sites (once), then run crawlers with --redis alone")
     p = command("build", "extract what the crawls kept and write the archive (DATA/archive.db)", _build)
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
     p.add_argument("--queue", metavar="REDIS_URL", help="extract through `nianbao worker`s sharing this Redis "
@@ -305,6 +363,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--sites-out", help="write a sites registry for the portal to this file")
+    p = command("sites", "look after the site registry: `nianbao sites check`", None, data=False)
+    check = p.add_subparsers(dest="sites_command", required=True, metavar="check").add_parser(
+        "check", help="fetch each start URL once and say which columns are reachable, moved, gone or blocked",
+        description="fetch each start URL of the registry once, politely, and say which columns are reachable, "
+                    "moved, gone or blocked", epilog=EXAMPLES["sites"],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.set_defaults(run=_sites_check)
+    check.add_argument("--data", help=DATA_HELP + "; only its settings and log are used")
+    check.add_argument("--sites", help="site registry (YAML); default: the shipped sites.yaml")
+    check.add_argument("--only", action="append", metavar="NAME", help="check only this site (repeatable)")
+    check.add_argument("--province", action="append", help="check only the sites whose region starts with it "
+                                                            "(浙江, 浙江省; repeatable)")
+    check.add_argument("--concurrency", dest="check_concurrency", type=int, metavar="N",
+                       help="requests in flight in all, one per host (default 8)")
+    check.add_argument("--timeout", dest="check_timeout", type=float, metavar="SECONDS",
+                       help="seconds per start URL, its redirects included (default 20; a site's own timeout wins)")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--out", metavar="FILE.csv", help="also write the results to this CSV file")
     args = parser.parse_args(argv)
     try:
         if hasattr(args, "data"):

@@ -1,5 +1,9 @@
 """Fixture paths and helpers shared by the tests. Every fixture lives in `tests/fixtures/` (see its README):
 the repository tests on its own."""
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,49 @@ FIXTURES = ROOT / "tests" / "fixtures"
 REAL = FIXTURES / "real"
 SEEDS = FIXTURES / "seeds"
 PINGTAN = REAL / "pingtan"
+
+
+REDIS = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A real redis-server on 127.0.0.1 with its data on disk (appendonly, as a shared crawl's Redis should be
+    run), restartable."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen([REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+                                         str(self.folder), "--appendonly", "yes", "--appendfsync", "always",
+                                         "--save", ""], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if REDIS is None:
+        pytest.skip("redis-server is installed by make test")
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
 
 
 def pingtan_page(year: int) -> Path:

@@ -123,7 +123,9 @@ def test_redirects_to_another_port_or_host_are_refused_and_said(hostile):
 def test_settings_disable_every_handler_but_http():
     from crawler import settings
 
-    assert settings.DOWNLOAD_HANDLERS == {"file": None, "ftp": None, "s3": None, "data": None}
+    assert settings.DOWNLOAD_HANDLERS == {"http": "crawler.limits.TimedHTTPHandler",
+                                          "https": "crawler.limits.TimedHTTPHandler",
+                                          "file": None, "ftp": None, "s3": None, "data": None}
     assert settings.TELNETCONSOLE_ENABLED is False
 
 
