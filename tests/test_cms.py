@@ -113,3 +113,24 @@ def test_attachments_by_every_rule_whatever_the_list_was():
     assert found["download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=7"] == "年报.pdf"
     assert found["downfile.jsp?classid=0&filename=1.docx&showname=%E5%B9%B4%E6%8A%A5.docx"] == "年报.docx"
     assert found["P020250120.pdf"] == "附件.pdf" and found["W020250120.xls"] == "统计表.xls"
+
+
+def test_a_pager_object_and_a_dynamic_part_beyond_the_static_pages():
+    """TRS 「动静结合」: `new Pager({...})` names the pages, `maxStaticIndex` says how many are static files;
+    a `recordCount` beyond what they hold (`prepage` each) is the script-built rest, read in a browser."""
+    items = "".join(f'<li><a href="./202501/t20250120_{n}.html">某局{2024 - n}年政府信息公开工作年度报告</a>'
+                    f'<span>2025-01-20</span></li>' for n in range(10))
+    text = (f"<ul>{items}</ul><script>new Pager({{size: 4, current: 0, prefix: 'index', suffix: 'shtml'}});"
+            "var pageConfig = {recordCount: '37', maxStaticIndex: 1, prepage: 10,"
+            " dynamicUrl: '/common/list2.trsapi'};</script>")
+    url = "http://x.gov.cn/zfxxgk/nb/index.shtml"
+    assert detect(text, url) == "trs"
+    listing = trs.parse_list(text, url)
+    assert [f.url for f in listing.follow] == ["http://x.gov.cn/zfxxgk/nb/index_1.shtml"], "static pages only"
+    assert listing.scripted == ("the list states 37 items and its static pages hold 20; the rest is built by "
+                                "script (TRS 动静结合)")
+    whole = text.replace("recordCount: '37'", "recordCount: '20'")
+    assert trs.parse_list(whole, url).scripted is None, "every item on the static pages: no browser"
+    plain = text.replace("maxStaticIndex: 1, ", "").replace("recordCount: '37', ", "")
+    assert [f.url for f in trs.parse_list(plain, url).follow] == [
+        f"http://x.gov.cn/zfxxgk/nb/index_{n}.shtml" for n in (1, 2, 3)]
