@@ -11,7 +11,8 @@ from archive.site.metadata import metadata
 TEMPLATES = Path(__file__).resolve().parent / "site" / "templates"
 SETTINGS = {
     "suggest_facets": "off",        # suggestions run a query per column on every page: too slow on a big archive
-    "sql_time_limit_ms": "3000",
+    "sql_time_limit_ms": "3000",    # a visitor's own SQL has 1,000 ms (archive/site/guard.py)
+    "max_returned_rows": "200",     # rows of one query or page: 1,000 rows of a wide query took 2 s to render
     "facet_time_limit_ms": "500",
     "default_page_size": "50",
     "truncate_cells_html": "300",

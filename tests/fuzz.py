@@ -18,7 +18,8 @@ PATHS = ["/report/{n}", "/agency/{s}", "/raw/{h}", "/archive/reports/{n}", "/-/s
          "/archive/reports?_sort={s}", "/archive/reports?_sort_desc={s}&_size={n}", "/archive/reports?_facet={s}",
          "/archive?sql={sql}", "/archive/search?q={q}", "/reports?q={q}", "/reports?year={n}&province={s}",
          "/archive/reports.json?_search={q}&_nofacet=1", "/{s}/{s}", "/agency/{s}%2F..%2F{s}", "/report/-{n}",
-         "/archive/reports?_next={s}", "/archive/failing_{s}", "/raw/../../etc/passwd", "/%2e%2e/%2e%2e/etc/hosts"]
+         "/archive/reports?_next={s}", "/archive/failing_{s}", "/raw/../../etc/passwd", "/%2e%2e/%2e%2e/etc/hosts",
+         "/archive?sql={sql}&_timelimit={s}", "/archive/reports?_timelimit={n}&_search={q}"]
 
 
 def _text(rng: random.Random, length: int) -> str:

@@ -6,7 +6,12 @@ paths the site answers, its security headers, and one answer (and at most one lo
   HEAP_LIMIT, and `pragma_database_list` (which names the archive's absolute path) answering nothing.
 - `asgi(app)`: GET and HEAD only (the archive is read-only: anything else is 405), paths that climb out with
   `..` are 404 before any view sees them, and HTML pages carry a Content-Security-Policy (scripts: the site's
-  own files and Datasette's few inline scripts, by hash), X-Frame-Options and nosniff.
+  own files and Datasette's few inline scripts, by hash), X-Frame-Options and nosniff. What one request may
+  cost is bounded before Datasette sees it, so that twenty at once all end within the SQL time limit: a
+  visitor's own SQL (`?sql=`) runs under ARBITRARY_SQL_MS, a shorter limit than the site's pages (through
+  Datasette's `_timelimit`, which can only lower the limit; a `_timelimit` that is not a whole number is
+  dropped, where Datasette would fail on it with a 500), and a search longer than MAX_SEARCH characters is a
+  400 (a 10,000-character `_search` costs a second of the one event loop; the site's search reads 200).
 - `error_response(...)`: the page for every error, in the site's frame and in Chinese first; a bad
   parameter Datasette reports as a 500 (an unknown `_sort` column) is a 400; a 500 is logged as one line
   with where it was raised, never a traceback with local variables.
@@ -23,9 +28,9 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
-from datasette.utils.asgi import Base400, NotFound, Request, Response
+from datasette.utils.asgi import Base400, BadRequest, NotFound, Request, Response
 from markupsafe import Markup
 
 VALUE_LIMIT = 16 * 1024 * 1024   # bytes in one string or blob; a report's text is far below it
@@ -33,6 +38,9 @@ HEAP_LIMIT = 256 * 1024 * 1024   # bytes SQLite may hold in this process (hard: 
 SOFT_HEAP_LIMIT = 128 * 1024 * 1024  # beyond it SQLite gives back its caches first
 RESULT_LIMIT = 128 * 1024 * 1024  # bytes of text and blobs one query may hand to Python
 PRINTF_WIDTH = 1_000_000          # the widest field or precision printf() and format() may be asked for
+SQL_LENGTH = 100_000              # characters of one SQL statement (SQLite parses it before any time limit)
+ARBITRARY_SQL_MS = 1000           # the time limit of a visitor's own SQL (the site's pages have 3,000 ms)
+MAX_SEARCH = 500                  # characters of a search (`q`, `_search`, `_search_<column>`)
 METHODS = ("GET", "HEAD")
 
 log = logging.getLogger("nianbao.site")
@@ -40,6 +48,7 @@ log = logging.getLogger("nianbao.site")
 
 def limit(conn: sqlite3.Connection) -> None:
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_LIMIT)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH)
     conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}").fetchall()  # process-wide, the same on every call
     conn.execute(f"PRAGMA soft_heap_limit = {SOFT_HEAP_LIMIT}").fetchall()
     conn.set_authorizer(_authorize)
@@ -181,6 +190,11 @@ def asgi(datasette, app):
             refused = MethodNotAllowed(f"method {scope['method'][:10]} not allowed: the archive is read-only")
         elif climbs(raw.partition(b"?")[0]):
             refused = NotFound("path outside the site")
+        else:
+            try:
+                scope = bounded(scope)
+            except BadRequest as e:
+                refused = e
         if refused is None:
             return await app(scope, receive, secured)
         # The page is rendered as for a GET, outside Datasette's CSRF layer (which adds the token's function).
@@ -193,6 +207,27 @@ def asgi(datasette, app):
 
 class MethodNotAllowed(Base400):
     status = 405
+
+
+def bounded(scope: dict) -> dict:
+    """The request with what it may cost bounded (see the module's docstring): its query string rewritten when
+    it holds `sql` or `_timelimit`; BadRequest for a search that is too long."""
+    query = scope.get("query_string") or b""
+    if not query:
+        return scope
+    params = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    for name, value in params:
+        if (name in ("q", "_search") or name.startswith("_search_")) and len(value) > MAX_SEARCH:
+            raise BadRequest(f"search text longer than {MAX_SEARCH} characters ({len(value):,})")
+    names = {name for name, _ in params}
+    if "sql" not in names and "_timelimit" not in names:
+        return scope
+    asked = [int(v) for n, v in params if n == "_timelimit" and v.isascii() and v.isdigit() and 0 < len(v) < 10]
+    limit = min(asked, default=None)
+    if "sql" in names:
+        limit = min(limit or ARBITRARY_SQL_MS, ARBITRARY_SQL_MS)
+    params = [(n, v) for n, v in params if n != "_timelimit"] + ([("_timelimit", str(limit))] if limit else [])
+    return {**scope, "query_string": urlencode(params).encode("latin-1")}
 
 
 # --- errors --------------------------------------------------------------------------------------
