@@ -8,48 +8,53 @@ page is visible. The text is every source's text, so search finds words that onl
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from archive.versions import Version
+from extract.contract import TABLES, Cells, ContractError, Report, table_values
 
-TABLES = ("active_disclosure", "applications", "review_litigation")
 ROLE_ORDER = {"page": 0, "file": 1, "attachment": 2}
 
 
-def values(report: dict) -> dict[tuple, float | int]:
-    """Every non-null table value of an extracted report, keyed by (table, row, column)."""
-    out = {}
-    for table in TABLES:
-        for row, columns in (report.get(table) or {}).items():
-            for column, value in (columns or {}).items():
-                if value is not None:
-                    out[(table, row, column)] = value
-    return out
+def values(tables: dict) -> dict[tuple, float | int]:
+    """Every non-null value of a merged report's tables, keyed by (table, row, column)."""
+    return table_values(tables)
+
+
+def _report(result: dict) -> Report | str:
+    """An extraction result as the contract's report, or why it is not one (an error, another shape)."""
+    if "error" in result:
+        return result["error"]
+    try:
+        return Report.from_dict(result)
+    except ContractError as e:
+        return f"extraction result not readable: {e}"
 
 
 def _richness(source: tuple) -> tuple:
-    doc, result = source
-    return (len(values(result)), not result.get("tables_as_images"), -ROLE_ORDER.get(doc.role, 3))
+    doc, report = source
+    return (len(report.values()), not report.tables_as_images, -ROLE_ORDER.get(doc.role, 3))
 
 
 def merge(version: Version, extracted: dict[str, dict]) -> dict:
     """`extracted` maps a document's extraction key to its result (see extraction.Job.key)."""
-    sources = [(doc, extracted.get(doc.extraction_key) or {"error": "not extracted"})
+    sources = [(doc, _report(extracted.get(doc.extraction_key) or {"error": "not extracted"}))
                for doc in sorted(version.documents, key=lambda d: (ROLE_ORDER.get(d.role, 3), d.url))
                if doc.role != "picture"]
-    readable = [(doc, r) for doc, r in sources if "error" not in r]
+    readable = [(doc, r) for doc, r in sources if isinstance(r, Report)]
     page = next((doc for doc in version.documents if doc.role == "page"), None)
     main = page or (sources[0][0] if sources else version.documents[0])
-    winner_doc, winner = max(readable, key=_richness) if readable else (main, {})
-    warnings = [f"{doc.file_name or doc.url}: {r['error']}" for doc, r in sources if "error" in r]
-    warnings += list(winner.get("warnings") or [])
-    checks = list(winner.get("checks") or [])
+    winner_doc, winner = max(readable, key=_richness) if readable else (main, None)
+    warnings = [f"{doc.file_name or doc.url}: {r}" for doc, r in sources if isinstance(r, str)]
+    warnings += list(winner.warnings if winner else [])
+    checks = [asdict(c) for c in winner.checks] if winner else []
     checks += _agreement(winner_doc, winner, readable)
     texts = []
     for _, r in readable:
-        if r.get("text") and r["text"].strip() and r["text"] not in texts:
-            texts.append(r["text"])
-    published = next((r.get("published") for d, r in readable if d is main and r.get("published")), None)
-    published = published or next((r.get("published") for _, r in readable if r.get("published")), None)
+        if r.text and r.text.strip() and r.text not in texts:
+            texts.append(r.text)
+    published = next((r.published for d, r in readable if d is main and r.published), None)
+    published = published or next((r.published for _, r in readable if r.published), None)
     others = sorted({d.sha256 for d in version.documents} - {winner_doc.sha256})
     return {
         "report_key": version.report_key,
@@ -57,12 +62,12 @@ def merge(version: Version, extracted: dict[str, dict]) -> dict:
         "is_latest": version.is_latest,
         "site": main.site,
         "url": main.url,
-        "title": main.title or winner.get("title"),
-        "agency": main.agency or winner.get("agency"),
-        "year": main.year or winner.get("year"),
+        "title": main.title or (winner and winner.title),
+        "agency": main.agency or (winner and winner.agency),
+        "year": main.year or (winner and winner.year),
         "published": published,
-        "table_format": winner.get("table_format"),
-        "tables_as_images": bool(winner.get("tables_as_images")),
+        "table_format": winner and winner.table_format,
+        "tables_as_images": bool(winner and winner.tables_as_images),
         "source_sha256": winner_doc.sha256,
         "attachment_sha256s": json.dumps(others),
         "first_seen": min(d.first_seen for d in version.documents),
@@ -70,19 +75,21 @@ def merge(version: Version, extracted: dict[str, dict]) -> dict:
         "text": "\n\n".join(texts),
         "warnings": warnings,
         "checks": checks,
-        "tables": {t: winner.get(t) for t in TABLES},
-        "cells": winner.get("cells") or {"inferred": [], "blank": [], "unreadable": []},
+        "tables": winner.tables if winner else {t: None for t in TABLES},
+        "cells": asdict(winner.cells if winner else Cells()),
         "documents": version.documents,
     }
 
 
-def _agreement(winner_doc, winner: dict, readable: list) -> list[dict]:
-    ours = values(winner)
+def _agreement(winner_doc, winner: Report | None, readable: list) -> list[dict]:
+    if winner is None:
+        return []
+    ours = winner.values()
     checks = []
-    for doc, result in readable:
+    for doc, report in readable:
         if doc is winner_doc:
             continue
-        theirs = values(result)
+        theirs = report.values()
         shared = sorted(set(ours) & set(theirs))
         if not shared:
             continue

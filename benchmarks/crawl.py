@@ -17,6 +17,7 @@ the browser and Playwright's driver).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import socket
 import sqlite3
@@ -161,6 +162,24 @@ def serve_nginx(routes: dict[str, bytes], folder: Path):
     return process, port
 
 
+@contextlib.contextmanager
+def served(routes: dict[str, bytes], folder: Path):
+    """The portal on a loopback port, by nginx when installed (else Python's server): yields (port, by whom)."""
+    nginx, port = serve_nginx(routes, folder)
+    server = None
+    if nginx is None:
+        server = serve(routes)
+        port = server.server_address[1]
+    try:
+        yield port, "nginx" if nginx else "Python http.server (install nginx for a fair figure)"
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait()
+        if server:
+            server.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lists", type=int, default=200)
@@ -174,51 +193,46 @@ def main() -> None:
     # project's own disk, which would measure the temporary folder, not the crawler.
     (ROOT / ".bench").mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="crawl-", dir=ROOT / ".bench"))
-    nginx, port = serve_nginx(routes, tmp)
-    server = None
-    if nginx is None:
-        server = serve(routes)
-        port = server.server_address[1]
+    with served(routes, tmp) as (port, by):
+        try:
+            measure(args, routes, tmp, port, by)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(args, routes: dict[str, bytes], tmp: Path, port: int, by: str) -> None:
     url = f"http://127.0.0.1:{port}/col/index.html"
-    print(f"portal served by {'nginx' if nginx else 'Python http.server (install nginx for a fair figure)'}")
-    try:
-        (tmp / "bare.py").write_text(BARE_SPIDER)
-        sites = tmp / "sites.yaml"
-        sites.write_text(f"- name: bench\n  agency: 某某市\n  start_urls: [{url}]\n  delay: 0\n", encoding="utf-8")
-        bare_times, our_times = [], []
-        for run in range(args.runs):  # interleaved, so a slow spell of the machine hits both
-            start = time.perf_counter()
-            bare = subprocess.run([sys.executable, str(tmp / "bare.py"), url], capture_output=True, text=True,
-                                  check=True)
-            bare_times.append(time.perf_counter() - start)  # both timed as whole processes, start-up included
-            bare_pages = int(bare.stdout.split()[0])
-            if not bare_pages:
-                raise SystemExit(f"the bare spider fetched nothing from {url}: is the portal served?")
-            data = tmp / f"data-{run}"
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(data),
-                            "--no-delay"], capture_output=True, text=True, check=True, cwd=ROOT)
-            our_times.append(time.perf_counter() - start)
-        db = sqlite3.connect(data / "crawl.db")
-        pages = db.execute("SELECT COUNT(*) FROM fetches WHERE url NOT LIKE '%robots.txt'").fetchone()[0]
-        reports = db.execute("SELECT COUNT(DISTINCT report_key) FROM report_documents").fetchone()[0]
-        db.close()
-        bare_rate, rate = bare_pages / min(bare_times), pages / min(our_times)
-        print(f"portal: {len(routes) - 1} pages ({args.lists} list pages, {args.lists * args.items} report pages)")
-        print(f"{'bare Scrapy spider':28} {bare_pages:6} pages, best of {args.runs}: {min(bare_times):6.1f} s "
-              f"{bare_rate:8.1f} pages/s  (all runs: {', '.join(f'{t:.1f}' for t in bare_times)} s)")
-        print(f"{'nianbao crawl (no delay)':28} {pages:6} pages, best of {args.runs}: {min(our_times):6.1f} s "
-              f"{rate:8.1f} pages/s  (all runs: {', '.join(f'{t:.1f}' for t in our_times)} s; {reports} reports kept)")
-        ratio = rate / bare_rate
-        print(f"ratio {ratio:.2f} (target ≥ 0.7: {'met' if ratio >= 0.7 else 'MISSED'})")
-        rendered(tmp, port, args.columns)
-    finally:
-        if nginx:
-            nginx.terminate()
-            nginx.wait()
-        if server:
-            server.shutdown()
-        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"portal served by {by}")
+    (tmp / "bare.py").write_text(BARE_SPIDER)
+    sites = tmp / "sites.yaml"
+    sites.write_text(f"- name: bench\n  agency: 某某市\n  start_urls: [{url}]\n  delay: 0\n", encoding="utf-8")
+    bare_times, our_times = [], []
+    for run in range(args.runs):  # interleaved, so a slow spell of the machine hits both
+        start = time.perf_counter()
+        bare = subprocess.run([sys.executable, str(tmp / "bare.py"), url], capture_output=True, text=True,
+                              check=True)
+        bare_times.append(time.perf_counter() - start)  # both timed as whole processes, start-up included
+        bare_pages = int(bare.stdout.split()[0])
+        if not bare_pages:
+            raise SystemExit(f"the bare spider fetched nothing from {url}: is the portal served?")
+        data = tmp / f"data-{run}"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--data", str(data),
+                        "--no-delay"], capture_output=True, text=True, check=True, cwd=ROOT)
+        our_times.append(time.perf_counter() - start)
+    db = sqlite3.connect(data / "crawl.db")
+    pages = db.execute("SELECT COUNT(*) FROM fetches WHERE url NOT LIKE '%robots.txt'").fetchone()[0]
+    reports = db.execute("SELECT COUNT(DISTINCT report_key) FROM report_documents").fetchone()[0]
+    db.close()
+    bare_rate, rate = bare_pages / min(bare_times), pages / min(our_times)
+    print(f"portal: {len(routes) - 1} pages ({args.lists} list pages, {args.lists * args.items} report pages)")
+    print(f"{'bare Scrapy spider':28} {bare_pages:6} pages, best of {args.runs}: {min(bare_times):6.1f} s "
+          f"{bare_rate:8.1f} pages/s  (all runs: {', '.join(f'{t:.1f}' for t in bare_times)} s)")
+    print(f"{'nianbao crawl (no delay)':28} {pages:6} pages, best of {args.runs}: {min(our_times):6.1f} s "
+          f"{rate:8.1f} pages/s  (all runs: {', '.join(f'{t:.1f}' for t in our_times)} s; {reports} reports kept)")
+    ratio = rate / bare_rate
+    print(f"ratio {ratio:.2f} (target ≥ 0.7: {'met' if ratio >= 0.7 else 'MISSED'})")
+    rendered(tmp, port, args.columns)
 
 
 def rendered(tmp: Path, port: int, columns: int) -> None:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive.extraction import Job  # noqa: E402
 from archive.queue import dispatch  # noqa: E402
-from benchmarks.crawl import build_portal, serve, serve_nginx  # noqa: E402
+from benchmarks.crawl import build_portal, served  # noqa: E402
 from tests.conftest import PINGTAN, REAL, RedisServer  # noqa: E402
 
 
@@ -181,23 +181,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="distributed-", dir=ROOT / ".bench"))
     redis = RedisServer(tmp)
     routes = build_portal(args.lists, args.items)
-    nginx, port = serve_nginx(routes, tmp)
-    server = None
-    if nginx is None:
-        server = serve(routes)
-        port = server.server_address[1]
-    print(f"portal served by {'nginx' if nginx else 'Python http.server'}; {os.cpu_count()} cores")
     try:
-        operations(redis, args.requests)
-        extraction(redis, tmp, args.docs)
-        crawl(redis, tmp, f"http://127.0.0.1:{port}/col/index.html")
+        with served(routes, tmp) as (port, by):
+            print(f"portal served by {by}; {os.cpu_count()} cores")
+            operations(redis, args.requests)
+            extraction(redis, tmp, args.docs)
+            crawl(redis, tmp, f"http://127.0.0.1:{port}/col/index.html")
     finally:
         redis.stop()
-        if nginx:
-            nginx.terminate()
-            nginx.wait()
-        if server:
-            server.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from extract import metadata
 from extract.checks import check_report
+from extract.contract import Cells, Check, Report, Source
 from extract.model import ExtractError, Parsed
 from extract.statistics import read_statistics
 
-SCHEMA_VERSION = 2
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -266,21 +266,20 @@ def assemble(parsed: Parsed, location: str, sha256: str, with_text: bool = True)
     pictures_instead = not has_tables and bool(parsed.images) and "依申请公开" in text
     if pictures_instead:
         warnings.append(f"the statistics tables are pictures that could not be read ({len(parsed.images)} pictures)")
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "source": {"location": location, "media_type": parsed.media_type, "sha256": sha256},
-        "is_annual_report": metadata.is_annual_report(title, text),
-        "title": title,
-        "agency": agency,
-        "year": metadata.report_year(title, text),
-        "published": parsed.published or metadata.signature_date(text),
-        "table_format": stats.table_format if has_tables else None,
-        "tables_as_images": stats.from_image or pictures_instead,
-        "active_disclosure": stats.active_disclosure,
-        "applications": stats.applications,
-        "review_litigation": stats.review_litigation,
-        "cells": stats.cells if has_tables else {"inferred": [], "blank": [], "unreadable": []},
-        "checks": check_report(stats.table_format, stats.applications, stats.review_litigation),
-        "warnings": warnings,
-        "text": text if with_text else None,
-    }
+    return Report(
+        source=Source(location, parsed.media_type, sha256),
+        is_annual_report=metadata.is_annual_report(title, text),
+        title=title,
+        agency=agency,
+        year=metadata.report_year(title, text),
+        published=parsed.published or metadata.signature_date(text),
+        table_format=stats.table_format if has_tables else None,
+        tables_as_images=stats.from_image or pictures_instead,
+        active_disclosure=stats.active_disclosure,
+        applications=stats.applications,
+        review_litigation=stats.review_litigation,
+        cells=Cells(**stats.cells) if has_tables else Cells(),
+        checks=[Check(**c) for c in check_report(stats.table_format, stats.applications, stats.review_litigation)],
+        warnings=warnings,
+        text=text if with_text else None,
+    ).to_dict()

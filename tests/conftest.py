@@ -49,6 +49,20 @@ class RedisServer:
         self.process.wait(timeout=10)
 
 
+def stop(process: subprocess.Popen) -> None:
+    """A command started in its own process group, ended: SIGTERM to the group, SIGKILL 20 s later."""
+    import os
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     if REDIS is None:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from demo.portal import DemoPortal
-from tests.conftest import REDIS, nianbao, redis_server, select  # noqa: F401 - a fixture
+from tests.conftest import REDIS, nianbao, select, stop
 
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is installed by make test")
 
@@ -44,16 +44,6 @@ def start(*args, env=None) -> subprocess.Popen:
 def finish(process: subprocess.Popen, timeout: float = 600) -> str:
     out, _ = process.communicate(timeout=timeout)
     return out
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def fetches(data: Path) -> dict[str, int]:
@@ -137,6 +127,8 @@ def test_two_crawlers_and_two_workers_make_the_single_process_archive(redis_serv
         outputs = [finish(c) for c in crawlers]
     finally:
         portal.stop()
+        for crawler in locals().get("crawlers", []):
+            stop(crawler)
     assert [c.returncode for c in crawlers] == [0, 0], outputs
     assert all("this crawler's part" in out and "Traceback" not in out for out in outputs)
     parts = fetches(data)
@@ -175,6 +167,8 @@ def test_a_killed_crawler_a_killed_worker_and_a_restarted_redis_lose_nothing(red
         out = finish(second)
     finally:
         portal.stop()
+        for crawler in locals().get("crawlers", []):
+            stop(crawler)
     assert first.returncode == -signal.SIGKILL
     assert second.returncode == 0, out
     workers = [start("worker", "--queue", redis_server.url, "--data", data, "--concurrency", "1") for _ in range(2)]
@@ -184,8 +178,8 @@ def test_a_killed_crawler_a_killed_worker_and_a_restarted_redis_lose_nothing(red
         os.killpg(workers[0].pid, signal.SIGKILL)
         out = finish(build, timeout=900)
     finally:
-        for worker in workers:
-            stop(worker)
+        for process in (*workers, build):
+            stop(process)
     assert build.returncode == 0, out
     assert_same_archive(data, single)
     warcs = sorted((data / "parts").glob("*/warc/*.warc.gz"))
@@ -211,6 +205,8 @@ def test_two_crawlers_keep_the_sites_delay_between_them(redis_server, tmp_path):
         outputs = [finish(c) for c in crawlers]
     finally:
         portal.stop()
+        for crawler in locals().get("crawlers", []):
+            stop(crawler)
     assert [c.returncode for c in crawlers] == [0, 0], outputs
     parts = fetches(tmp_path / "data")
     assert len(parts) == 2 and all(parts.values()), f"both crawlers fetched: {parts}"

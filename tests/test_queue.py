@@ -11,7 +11,7 @@ import pytest
 
 from archive.extraction import Job, read
 from archive.queue import dispatch, read_result, result_path
-from tests.conftest import PINGTAN, REDIS, SEEDS, redis_server  # noqa: F401 - a fixture
+from tests.conftest import PINGTAN, REDIS, SEEDS, stop
 
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is installed by make test")
 
@@ -36,15 +36,6 @@ def jobs_in(data: Path) -> list[Job]:
         path.write_bytes(body)
         out.append(Job(sha, str(path), f"http://127.0.0.1/{source.name}"))
     return out
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_two_workers_read_every_document_as_one_process_would(redis_server, tmp_path):
