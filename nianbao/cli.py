@@ -38,7 +38,14 @@ def _crawl(args) -> int:
     from nianbao.logs import log_file
 
     if args.redis and not args.enqueue:
+        if args.sites or args.site or args.start_url:
+            print("nianbao: a crawler on --redis takes its sites from the enqueued crawl; choose them with"
+                  " `nianbao crawl --redis URL --enqueue --sites FILE`", file=sys.stderr)
+            return 2
         return _crawl_shared(args)
+    if args.enqueue and not args.redis:
+        print("nianbao: --enqueue needs --redis URL (the Redis the crawlers share)", file=sys.stderr)
+        return 2
     try:
         if args.start_url:
             host = urlparse(args.start_url).hostname or "site"

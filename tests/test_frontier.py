@@ -226,3 +226,11 @@ def test_enqueue_refuses_while_a_crawl_is_under_way_and_a_crawler_without_one_sa
     again = nianbao("crawl", "--redis", redis_server.url, "--enqueue", "--sites", sites, check=False)
     assert again.returncode == 3
     assert "still has 10 requests" in again.stderr and again.stderr.strip().count("\n") == 0
+
+
+def test_the_shared_crawls_options_are_checked_in_one_line(tmp_path):
+    alone = nianbao("crawl", "--enqueue", "--data", tmp_path, check=False)
+    assert alone.returncode == 2 and alone.stderr.strip() == "nianbao: --enqueue needs --redis URL (the Redis the crawlers share)"
+    chosen = nianbao("crawl", "--redis", "redis://127.0.0.1:9/0", "--site", "x", "--data", tmp_path, check=False)
+    assert chosen.returncode == 2 and "takes its sites from the enqueued crawl" in chosen.stderr
+    assert chosen.stderr.strip().count("\n") == 0
