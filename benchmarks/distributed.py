@@ -124,14 +124,11 @@ def crawl(redis: RedisServer, tmp: Path, url: str) -> None:
 def operations(redis: RedisServer, n: int) -> None:
     """The frontier's Redis operations per request, timed directly."""
     import scrapy
+    from scrapy.settings import Settings
 
     from crawler.frontier import LeasedQueue, Politeness, connect
 
-    class Spider(scrapy.Spider):
-        name = "bench-ops"
-        settings = scrapy.settings.Settings()
-
-    spider = Spider()
+    spider = scrapy.Spider(name="bench-ops")
     server = connect(redis.url)
     queue = LeasedQueue(server, spider, "nianbao:bench-ops:requests")
     queue.clear()
@@ -148,13 +145,11 @@ def operations(redis: RedisServer, n: int) -> None:
         queue.release(request.meta["lease"])
     release = time.perf_counter() - start
 
-    class Crawler:
-        settings = scrapy.settings.Settings({"REDIS_URL": redis.url, "NIANBAO_SITE_DELAY": 0.0})
-        spider = spider
-
     import asyncio
+    from types import SimpleNamespace
 
-    polite = Politeness(Crawler())
+    polite = Politeness(SimpleNamespace(settings=Settings({"REDIS_URL": redis.url, "NIANBAO_SITE_DELAY": 0.0}),
+                                        spider=spider))
 
     async def politeness():
         for request in requests:

@@ -3,9 +3,9 @@
 Draws seeded variants from tests/variants.py (each changes one thing from a clean baseline, or combines a few:
 blank styles, labels, structure, presentation, pictures), reads each with `extract_report`, and compares every
 value of the three tables, and the `cells` lists, with what the contract (docs/report-json.md) expects. By
-default 2,000 text-based variants (HTML, DOCX, tab-separated text, one cell per line, Markdown), 10 PDFs
-(LibreOffice, cached under $NIANBAO_VARIANTS_CACHE, default /tmp/nianbao-variants) and 4 pictures (OCR,
-10–40 s each).
+default 2,000 text-based variants (HTML, DOCX, tab-separated text as a spreadsheet and as a browser copies it,
+one cell per line, Markdown), 10 PDFs (LibreOffice, cached under $NIANBAO_VARIANTS_CACHE, default
+/tmp/nianbao-variants) and 4 pictures (OCR, 10–40 s each).
 
 Prints, per axis and per format: variants, variants read exactly (every value and the cells lists), and the
 share of exact values; then the failing variants grouped by axis, each with its first difference.

@@ -5,8 +5,8 @@ below its numbers), a misprinted label (「其他法律行政止公开」), a ro
 for three. A global alignment (Needleman–Wunsch over row order) places each printed row by its label's fuzzy
 score *and* by the rows around it, so a row whose label is poor still lands between its neighbours.
 
-Moves: match one printed row to an official row; match two adjacent printed rows (a wrapped label: one of the
-two has no numbers) to one official row; skip a printed row (headers and prose cost nothing, a row with
+Moves: match one printed row to an official row; match two adjacent printed rows (a wrapped label: at most one
+of the two prints values) to one official row; skip a printed row (headers and prose cost nothing, a row with
 numbers costs); skip an official row (a row the document lacks; some rows are optional by nature).
 """
 from __future__ import annotations
@@ -48,7 +48,12 @@ class Printed:
     """A printed row as the aligner sees it."""
 
     label: str  # cleaned label text
-    has_values: bool
+    has_values: bool  # prints something in its value cells (a number, a dash)
+    has_cells: bool | None = None  # has value cells, printed or left empty (default: has_values)
+
+    def __post_init__(self):
+        if self.has_cells is None:
+            self.has_cells = self.has_values
 
 
 @dataclass
@@ -82,9 +87,11 @@ def align(printed: list[Printed], official: list[Official]) -> dict[str, list[in
         top = max(scores)
         return [s - MATCH_BAR - (top - s) for s in scores]
 
-    single = [gains(p.label) if p.has_values else None for p in printed]
-    joined = [gains(a.label + b.label) if a.has_values != b.has_values else None
-              for a, b in zip(printed, printed[1:])]
+    # A row of empty cells is a row whose values are all blank, or the rest of a wrapped label (its cells
+    # merged down from the row above): it may be placed alone or joined to a neighbour, as its label says.
+    single = [gains(p.label) if p.has_cells else None for p in printed]
+    joined = [gains(a.label + b.label) if (a.has_cells or b.has_cells) and not (a.has_values and b.has_values)
+              else None for a, b in zip(printed, printed[1:])]
 
     for i in range(n + 1):
         for j in range(m + 1):

@@ -26,6 +26,10 @@ class Cell:
 class Table:
     rows: list[list[Cell]]
     from_image: bool = False
+    # Positions count each row's cells from its end (text with explicit cells, no grid): they say where a
+    # row's values sit only when it has a cell for every column; a row with fewer has lost one, no one knows
+    # which.
+    cells_from_end: bool = False
 
 
 class ExtractError(Exception):

@@ -70,6 +70,7 @@ class _Row:
     label_cells: list[Cell]
     values: list[Cell]  # the cells after the last label, blanks kept
     table: int
+    from_end: bool = False  # positions counted from the row's end (extract.model.Table.cells_from_end)
     labels: list[str] = field(init=False)  # normalized label texts
 
     def __post_init__(self):
@@ -77,9 +78,19 @@ class _Row:
 
     @property
     def has_values(self) -> bool:
-        """Whether the row prints anything in its value cells (a number, a dash): a row of empty cells under a
-        label is the rest of a wrapped label, not a row of its own."""
+        """Whether the row prints anything in its value cells (a number, a dash)."""
         return any(v.text.strip() for v in self.values)
+
+    def has_cells(self, slots: int) -> bool:
+        """Whether the row has a value cell for each of `slots` columns, printed or empty: a row of empty cells
+        is a row whose values are all blank, or the rest of a wrapped label whose cells are merged down from
+        the row above (the alignment tells which by the label). A row of label cells only, or with fewer
+        empty cells than columns (the label's own merged cells, as a text copy spells them out), is part of
+        a label."""
+        return self.has_values or len(self.values) >= slots
+
+    def printed(self, label: str, slots: int) -> Printed:
+        return Printed(label, self.has_values, self.has_cells(slots))
 
 
 class _Grid:
@@ -116,14 +127,15 @@ class _Grid:
 
 
 def read_statistics(tables: list[Table]) -> Statistics:
-    rows = [_Row(*_split(cells), i) for i, t in enumerate(tables) for part in _rows_of(t) for cells in [part]]
+    rows = [_Row(*_split(cells), i, t.cells_from_end) for i, t in enumerate(tables) for cells in _rows_of(t)]
     out = Statistics()
     out.table_format = _detect_format(rows)
     fmt = out.table_format or "2021"
     used: set[int] = set()
     grid = _Grid(out.warnings)
-    out.active_disclosure = _read_active(rows, fmt, used, grid)
-    app = _read_applications(rows, out.table_format, used, grid)
+    region = _region(rows)
+    out.active_disclosure = _read_active(rows, fmt, used, grid, region)
+    app = _read_applications(rows, region, out.table_format, used, grid)
     out.review_litigation = _read_review(rows, used, grid)
     if app is not None:
         fmt = app["format"]
@@ -152,7 +164,10 @@ def _rows_of(table: Table) -> list[list[Cell]]:
         starts = [i for i in range(1, len(cells)) if kinds[i] == TEXT and kinds[i - 1] != TEXT]
         pieces = [cells[a:b] for a, b in zip([0, *starts], [*starts, len(cells)])]
         numbered = sum(any(classify(c.text) == NUMBER for c in piece) for piece in pieces)
-        if len(cells) > 12 and numbered > 1:
+        if len(cells) > 12 and numbered > 1 and table.cells_from_end:
+            # places counted from the end of the long row are not the pieces' columns
+            out.extend([Cell(c.text) for c in piece] for piece in pieces)
+        elif len(cells) > 12 and numbered > 1:
             out.extend(pieces)
         else:
             out.append(cells)
@@ -188,33 +203,52 @@ def _trimmed(values: list[Cell]) -> list[Cell]:
     return values
 
 
-def _place(values: list[Cell], slots: int, centers: list[float] | None) -> list[Cell | None] | None:
+def _place(values: list[Cell], slots: int, centers: list[float] | None, from_end: bool = False,
+           lossy: bool = False) -> list[Cell | None] | None:
     """The row's cells in its columns, or None when neither counts nor positions decide.
 
     The cells between the first and last printed one fill the columns when they are exactly as many (spans
     are often off by one in real markup, counts are not). Otherwise, with positions (grid columns, x
     coordinates) and the table's column centers, each printed cell goes to the nearest column and the rest
-    are blank."""
-    positioned = bool(values) and all(v.center is not None for v in values)
+    are blank.
+
+    Places counted from the row's end (`from_end`, text) are positions only while no cell is lost: not in a
+    row with fewer cells than columns, nor in any row of a table where such a row shows that cells get lost
+    (`lossy`): there an empty cell at a row's edge may stand for a lost one, and it cannot be told which."""
+    positioned = bool(values) and all(v.center is not None for v in values) and \
+        not (from_end and (lossy or len(values) < slots))
     trimmed = _trimmed(values)
     if len(trimmed) == slots:
         return trimmed
     if positioned and centers and len(centers) == slots:
-        return _by_position([v for v in values if classify(v.text) != EMPTY], centers)
+        placed = _by_position([v for v in values if classify(v.text) != EMPTY], centers)
+        if placed is not None:  # an empty or dashed cell under a column is that column's blank
+            for v, i in _nearest([v for v in values if classify(v.text) == EMPTY], centers):
+                if i is not None and placed[i] is None:
+                    placed[i] = v
+        return placed
     if positioned and len(values) == slots:
         return list(values)
     return None
 
 
-def _by_position(values: list[Cell], centers: list[float]) -> list[Cell | None] | None:
-    """Values placed in the column whose center is nearest, or None when positions cannot decide."""
-    slots = len(centers)
+def _nearest(values: list[Cell], centers: list[float]) -> list[tuple[Cell, int | None]]:
+    """Each value with the column whose center is nearest, or None when it is nearer no column than half
+    the columns' smallest gap."""
     gaps = [b - a for a, b in zip(centers, centers[1:])]
     tolerance = min(gaps) / 2 if gaps else float("inf")
-    placed: list[Cell | None] = [None] * slots
+    out = []
     for v in values:
-        i = min(range(slots), key=lambda k: abs(centers[k] - v.center))
-        if abs(centers[i] - v.center) > tolerance or placed[i] is not None:
+        i = min(range(len(centers)), key=lambda k: abs(centers[k] - v.center))
+        out.append((v, i if abs(centers[i] - v.center) <= tolerance else None))
+    return out
+
+
+def _by_position(values: list[Cell], centers: list[float]) -> list[Cell | None] | None:
+    """Values placed in the column whose center is nearest, or None when positions cannot decide."""
+    placed: list[Cell | None] = [None] * len(centers)
+    for v, i in _nearest(values, centers):
+        if i is None or placed[i] is not None:
             return None
         placed[i] = v
     return placed
@@ -223,16 +257,16 @@ def _by_position(values: list[Cell], centers: list[float]) -> list[Cell | None] 
 # --- active disclosure (二、主动公开政府信息情况) -------------------------------------------------
 
 
-def _active_item(labels: list[str]) -> str | None:
-    if not labels:
-        return None
+ACTIVE_CLEAR, ACTIVE_FLOOR = 0.7, 0.4  # an item label that names its row clearly; the least a placed one says
+
+
+def _active_label(labels: list[str]) -> str:
+    """The words of an active-disclosure row's own label (its last label cell) as the alignment reads them; ''
+    for a 信息内容 header row or a label too long to name an item."""
+    if not labels or labels[0].startswith("信息内容"):
+        return ""
     last = clean_label(labels[-1])
-    if not last or len(last) > 14:
-        return None
-    scored = [(label_score(last, name) * (1 if len(last) <= len(name) + 2 else 0.8), item)
-              for item, name in ACTIVE_ITEMS.items()]
-    score, item = max(scored)
-    return item if score >= 0.7 else None
+    return last if len(last) <= 14 else ""
 
 
 def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
@@ -247,23 +281,50 @@ def _header_measures(cells: list[Cell]) -> tuple[list[str], list[float] | None]:
     return measures, (centers if None not in centers else None)
 
 
-def _read_active(rows: list[_Row], fmt: str, used: set[int], grid: _Grid) -> dict | None:
+def _read_active(rows: list[_Row], fmt: str, used: set[int], grid: _Grid, app_region: list[int]) -> dict | None:
+    """The active-disclosure table: its item rows aligned to the items' official sequence as a whole (a
+    misprinted or wrapped label is placed by the rows around it, as in the applications table), each row's
+    values placed under the measures of the 信息内容 header above it."""
     fields = ACTIVE_FIELDS[fmt]
     found: dict[str, dict] = {}
     tables_used: set[int] = set()
     mark = len(grid.warnings)
-    header: list[str] = []
-    header_centers: list[float] | None = None
     staged: dict[str, Cell | None] = {}
-    for row in rows:
+    # the rows before the applications table and the review table (all rows when neither is found)
+    end = app_region[0] if app_region else next((i for i, r in enumerate(rows) if _is_review_header(r)), len(rows))
+    headers: dict[int, tuple[list[str], list[float] | None]] = {}
+    header: tuple[list[str], list[float] | None] = ([], None)
+    candidates = []
+    for i, row in enumerate(rows[:end]):
         if row.labels and row.labels[0].startswith("信息内容"):
-            header, header_centers = _header_measures(row.label_cells[1:])
+            header = _header_measures(row.label_cells[1:])
             continue
-        item = _active_item(row.labels)
-        if item is None or item in found or not row.values:
+        headers[i] = header
+        candidates.append(i)
+    # Both formats' items in table order (the 2021 format's are a subsequence); an item the format lacks
+    # costs nothing to leave out, and is dropped with a warning when printed.
+    official = [Official(item, [name], 0.6 if item in fields else 0.0) for item, name in ACTIVE_ITEMS.items()]
+    labels = [_active_label(rows[i].labels) for i in candidates]
+    placed_rows = align([rows[i].printed(label, len(headers[i][0]) or 1) for i, label in zip(candidates, labels)],
+                        official)
+    # A row placed by its neighbours must still name its item somewhat, and the table is this one only when
+    # two of its rows name their items clearly (a table of other statistics aligns to nothing).
+    scores = {item: label_score("".join(labels[k] for k in ks), ACTIVE_ITEMS[item]) for item, ks in placed_rows.items()}
+    placed_rows = {item: ks for item, ks in placed_rows.items() if scores[item] >= ACTIVE_FLOOR}
+    if sum(scores[item] >= ACTIVE_CLEAR for item in placed_rows) < 2:
+        return None
+    chosen = []
+    for item in ACTIVE_ITEMS:
+        if item not in placed_rows:
             continue
-        measures = header if header else fields.get(item, [])
-        placed = _place(row.values, len(measures), header_centers)
+        indexes = [candidates[k] for k in placed_rows[item]]
+        i = next((i for i in indexes if rows[i].has_values), None)
+        i = i if i is not None else next(i for i in indexes if rows[i].has_cells(1))
+        measures, header_centers = headers[i]
+        chosen.append((item, rows[i], measures or fields.get(item, []), header_centers))
+    lossy = {row.table for _, row, measures, _ in chosen if row.from_end and 0 < len(row.values) < len(measures)}
+    for item, row, measures, header_centers in chosen:
+        placed = _place(row.values, len(measures), header_centers, row.from_end, row.table in lossy)
         where = f"active_disclosure.{item}"
         found[item] = {}
         tables_used.add(row.table)
@@ -316,20 +377,19 @@ def _region(rows: list[_Row]) -> list[int]:
     end = min(len(rows), start + 60)
     for i in range(start + 1, end):
         label = clean_label("".join(rows[i].labels))
-        if label_score(label, "结转下年度继续办理") >= 0.8 and rows[i].values:
+        if label_score(label, "结转下年度继续办理") >= 0.8 and rows[i].has_cells(len(APPLICANTS)):
             return list(range(start, i + 1))
         if _is_review_header(rows[i]):
             return list(range(start, i))
     return list(range(start, end))
 
 
-def _read_applications(rows, marked_format: str | None, used, grid) -> dict | None:
-    """The applications table; its format is the one the active-disclosure table marks, else the one its own
-    （六） rows show."""
-    region = _region(rows)
+def _read_applications(rows, region: list[int], marked_format: str | None, used, grid) -> dict | None:
+    """The applications table (its rows: `region`); its format is the one the active-disclosure table marks,
+    else the one its own （六） rows show."""
     if not region:
         return None
-    printed = [Printed(clean_label("".join(rows[i].labels)), rows[i].has_values) for i in region]
+    printed = [rows[i].printed(clean_label("".join(rows[i].labels)), len(APPLICANTS)) for i in region]
     placed = align(printed, _OFFICIAL)
     found = {code: [rows[region[k]] for k in ks] for code, ks in placed.items()}
     if len(found) < 3 or not found.keys() & {"1", "3.7", "4"}:
@@ -337,16 +397,18 @@ def _read_applications(rows, marked_format: str | None, used, grid) -> dict | No
     sub_rows = [c for c in OTHER_HANDLING if c in found]
     table_format = marked_format or ("2019" if "3.6" in found and not sub_rows else "2021")
     centers = _column_centers([r for rs in found.values() for r in rs], len(APPLICANTS))
+    lossy = {r.table for rs in found.values() for r in rs if r.from_end and 0 < len(r.values) < len(APPLICANTS)}
     ambiguous = {}
     for code in PRINTED_ROWS:
         if code not in found:
             continue
-        with_values = [r for r in found[code] if r.has_values] or found[code]
+        with_values = [r for r in found[code] if r.has_values] or \
+            [r for r in found[code] if r.has_cells(len(APPLICANTS))] or found[code]
         row = with_values[0]
         for r in with_values:
             used.add(r.table)
         where = f"applications {code}"
-        cells = _place(row.values, len(APPLICANTS), centers.get(row.table))
+        cells = _place(row.values, len(APPLICANTS), centers.get(row.table), row.from_end, row.table in lossy)
         if cells is None:
             ambiguous[code] = _trimmed(row.values)
             for a in APPLICANTS:
@@ -432,9 +494,17 @@ def _read_review(rows: list[_Row], used: set[int], grid: _Grid) -> dict | None:
     header_cells: list[Cell] = []
     collected: list[Cell] = []
     table = None
-    def printed(row):  # numbers, or a row of dashes the table printed for its zeros
-        return any(classify(v.text) == NUMBER for v in row.values) or (
-            len(_trimmed(row.values)) >= len(OUTCOMES) and all(v.text.strip() for v in _trimmed(row.values)))
+    from_end = False
+
+    def printed(row):
+        """Numbers; or a row of dashes the table printed for its zeros; or, with no label, a row of cells that
+        are all blank or dashes (a table with nothing to count prints its values row empty)."""
+        if any(classify(v.text) == NUMBER for v in row.values):
+            return True
+        if len(_trimmed(row.values)) >= len(OUTCOMES) and all(v.text.strip() for v in _trimmed(row.values)):
+            return True
+        return not row.label_cells and len(row.values) >= len(OUTCOMES) and \
+            all(classify(v.text) == EMPTY for v in row.values)
 
     for row in rows[start:]:
         if row.label_cells and not printed(row):
@@ -445,14 +515,14 @@ def _read_review(rows: list[_Row], used: set[int], grid: _Grid) -> dict | None:
         if not printed(row):
             continue
         collected.extend(row.values)
-        table = row.table
+        table, from_end = row.table, row.from_end
         if len(collected) >= slots:
             break
     if not collected:
         return None
     used.add(table)
     centers = sorted({c.center for c in header_cells if c.center is not None})
-    cells = _place(collected, slots, centers if len(centers) == slots else None)
+    cells = _place(collected, slots, centers if len(centers) == slots else None, from_end)
     if cells is None:
         grid.warnings.append(f"review_litigation: {len(_trimmed(collected))} values for {slots} columns, not placed")
         cells = [None] * slots

@@ -23,8 +23,9 @@ numbers centred, WenQuanYi Zen Hei 9 pt (the CJK font Debian's fonts-wqy-zenhei 
 
 Formats: `html` (a page with the three tables), `docx` (python-docx, real merges), `pdf` (that DOCX through
 LibreOffice, cached per variant), `png`/`jpg` (the tables' page rendered with pypdfium2), and plain text as
-copy-paste leaves it: `tsv` (a row per line, a tab per grid cell), `lines` (one cell per line, a blank line
-between rows) and `md` (Markdown pipes).
+copy-paste leaves it: `tsv` (a row per line, a tab per grid cell, as a spreadsheet copies), `paste` (a row per
+line, a tab per cell that starts in the row, as a browser copies: a merged cell once, none for a cell merged down
+from the row above), `lines` (one cell per line, a blank line between rows) and `md` (Markdown pipes).
 
 Expected values follow docs/report-json.md: a printed number is read as printed; a blank, dash or missing cell
 gets a value only where the printed numbers force it (extract.solver.force over extract.schema's equations,
@@ -52,11 +53,11 @@ from extract.schema import (ACTIVE_FIELDS, APPLICANTS, OTHER_HANDLING, OUTCOMES,
                             REVIEW_KINDS, ROW_CODES, equations, other_handling_sum)
 from extract.solver import force
 
-TEXT_FORMATS = ("html", "docx", "tsv", "lines", "md")
+TEXT_FORMATS = ("html", "docx", "tsv", "lines", "md", "paste")
 PICTURE_FORMATS = ("png", "jpg")
 FORMATS = TEXT_FORMATS + ("pdf",) + PICTURE_FORMATS
 SUFFIX = {"html": ".html", "docx": ".docx", "pdf": ".pdf", "png": ".png", "jpg": ".jpg", "tsv": ".txt",
-          "lines": ".txt", "md": ".md"}
+          "lines": ".txt", "md": ".md", "paste": ".txt"}
 PROFILES = ("typical", "sparse", "zero", "large")
 TABLES = ("active_disclosure", "applications", "review_litigation")
 CJK_FONT = "WenQuanYi Zen Hei"  # Debian's fonts-wqy-zenhei
@@ -737,8 +738,9 @@ def _text_rows(grid: Grid, expand: bool) -> list[list[str]]:
 
 
 def render_text(g: Gold, layout: Layout, style: str) -> bytes:
-    """Plain text as copy-paste leaves it: `tsv` (a tab per grid cell), `lines` (one cell per line, each
-    after a tab, a blank line between rows), `md` (Markdown pipes)."""
+    """Plain text as copy-paste leaves it: `tsv` (a tab per grid cell), `paste` (a tab per cell that starts in
+    the row), `lines` (one cell per line, each after a tab, a blank line between rows), `md` (Markdown
+    pipes)."""
     lines: list[str] = []
     page = 1
     for block in blocks(g, layout):
@@ -752,6 +754,9 @@ def render_text(g: Gold, layout: Layout, style: str) -> bytes:
             width = max(len(r) for r in grid)
             if style == "tsv":
                 lines += ["\t".join(texts) for texts in _text_rows(grid, True)]
+                lines.append("")
+            elif style == "paste":
+                lines += ["\t".join(texts) for texts in _text_rows(grid, False)]
                 lines.append("")
             elif style == "lines":
                 for texts in _text_rows(grid, False):
@@ -949,7 +954,7 @@ def render(g: Gold, layout: Layout, fmt: str) -> bytes:
         return render_pdf(g, layout)
     if fmt in PICTURE_FORMATS:
         return render_picture(g, layout, fmt)
-    if fmt in ("tsv", "lines", "md"):
+    if fmt in ("tsv", "lines", "md", "paste"):
         return render_text(g, layout, fmt)
     raise ValueError(f"no format {fmt}")
 
@@ -1192,7 +1197,7 @@ def suite() -> list[Variant]:
             add("numbering", f"{level}={style}", replace(base, numbering=((level, style),)),
                 formats=("html", "docx", "tsv"))
             add("numbering", f"{level}={style}", replace(base, numbering=((level, style),)),
-                formats=("lines", "md"), golds_=[typical["2021"]])
+                formats=("lines", "md", "paste"), golds_=[typical["2021"]])
     add("other_rows", "swapped", replace(base, other_rows="swapped"),
         golds_=[typical["2021"], typical["2019"], gold("2021", "sparse", 1), gold("2019", "large", 0)])
     for style in ("flat", "headings"):

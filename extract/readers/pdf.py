@@ -229,11 +229,34 @@ def _inside(char: dict, bbox) -> bool:
     return x0 <= (char["x0"] + char["x1"]) / 2 <= x1 and top <= (char["top"] + char["bottom"]) / 2 <= bottom
 
 
+# The widest inner margin a table cell usually has on each side (Word's and WPS's default is 0.19 cm, 5.4 pt).
+CELL_PADDING = 6.0
+_NUMBER_LINE = re.compile(r"[0-9０-９,，.．]+")
+
+
 def _cell_text(chars: list[dict], bbox) -> str:
     x0, top, x1, bottom = bbox
     inside = [c for c in chars
               if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
-    return "\n".join(_line_text(line) for line in _lines(inside))
+    lines = _lines(inside)
+    texts = [_line_text(line) for line in lines]
+    if len(lines) > 1 and _wrapped_number(lines, texts, x1 - x0):
+        return "".join(texts)
+    return "\n".join(texts)
+
+
+def _wrapped_number(lines: list[list[dict]], texts: list[str], width: float) -> bool:
+    """Whether a cell's lines are one number wrapped by its box: each line is digits only, and each line but
+    the last was too full to take the next line's first digit (a number too wide for its column wraps;
+    two numbers set on two lines in one cell leave the first line short)."""
+    if not all(_NUMBER_LINE.fullmatch(t) for t in texts):
+        return False
+    room = width - 2 * CELL_PADDING
+    for line, following in zip(lines, lines[1:]):
+        used = line[-1]["x1"] - line[0]["x0"]
+        if used + (following[0]["x1"] - following[0]["x0"]) <= room:
+            return False
+    return True
 
 
 def _lines(chars: list[dict]) -> list[list[dict]]:
