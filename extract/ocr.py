@@ -78,10 +78,13 @@ def load_image(data: bytes):
         raise ValueError("picture too large") from None
     except Exception as e:  # noqa: BLE001 - PIL raises many types for damaged files
         raise ValueError(f"unreadable picture ({type(e).__name__})") from None
+    image = denoise(image)
     if image.width < 1200:
         factor = min(3.0, 1500 / max(image.width, 1))
         if factor > 1.2:
+            noisy = image.info.get("noisy")
             image = image.resize((int(image.width * factor), int(image.height * factor)), Image.LANCZOS)
+            image.info["noisy"] = noisy
     return image
 
 
@@ -201,40 +204,36 @@ def ruled_rows(image) -> list[list[Cell]] | None:
     positions, as an HTML table's do; text above and below the table is read by full OCR."""
     import numpy as np
 
-    from extract.ruling import _line_masks, ruled_grid, skew, text_lines
+    from extract.ruling import _ink, ruled_grid, skew, text_lines
 
     angle = skew(np.asarray(image.convert("L")))
     if abs(angle) >= 0.1:  # a scan put on the glass askew: straighten it, or its rules are not lines
+        noisy = image.info.get("noisy")
         image = image.rotate(angle, resample=3, fillcolor="white")
+        image.info["noisy"] = noisy
     rgb = np.asarray(image)
     gray = np.asarray(image.convert("L"))
-    grid = ruled_grid(gray)
+    grid = ruled_grid(gray, bool(image.info.get("noisy")))
     if grid is None:
         return None
-    ink = _line_masks(gray)[0]
-    short: dict[int, list[tuple[int, object]]] = {}  # grid row → its one-line short cells (the numbers)
-    crops, owners = [], []
+    ink = _ink(gray)
+    if image.info.get("noisy"):
+        # the cells' text (not the rules, which a median thins away at 150 dpi) read through a 3×3 median
+        import cv2
+
+        rgb = cv2.medianBlur(rgb, 3)
+        ink = _ink(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    ink = _despeckle(ink)
+    crops, owners, squeezes = [], [], []
     for index, region in enumerate(grid.regions):
         lines = text_lines(ink, region)
         for x0, y0, x1, y1 in lines:
-            crop = rgb[max(y0 - 3, 0):y1 + 3, max(x0 - 3, 0):x1 + 3]
-            if len(lines) == 1 and (x1 - x0) <= 4 * (y1 - y0):
-                short.setdefault(region.r0, []).append((index, crop))
-            else:
-                crops.append(crop)
-                owners.append(index)
-    # A row's numbers recognised together: one strip, the cells side by side with a gap, is one recognition
-    # instead of seven (the recogniser pads every crop to the same width, so a lone digit costs a full line).
-    strips = [_strip([crop for _, crop in cells]) for cells in short.values()]
-    for cells, text in zip(short.values(), recognise_lines(strips)):
-        tokens = [_numeric(t.strip()) for t in text.split(_SEPARATOR)]
-        if len(tokens) == len(cells) and all(tokens):
-            for (index, _), token in zip(cells, tokens):
-                grid.regions[index].text = token
-        else:
-            crops.extend(crop for _, crop in cells)
-            owners.extend(index for index, _ in cells)
-    for index, text in zip(owners, recognise_lines(crops)):
+            crops.append(rgb[max(y0 - 3, 0):y1 + 3, max(x0 - 3, 0):x1 + 3])
+            owners.append(index)
+            # a short one-line cell is most often a number: read less narrowed
+            short = len(lines) == 1 and (x1 - x0) <= 4 * (y1 - y0)
+            squeezes.append(NUMBER_SQUEEZE if short else TEXT_SQUEEZE)
+    for index, text in zip(owners, recognise_lines(crops, squeezes)):
         grid.regions[index].text += text.strip()
     for region in grid.regions:
         region.text = _numeric(region.text)
@@ -246,7 +245,58 @@ def ruled_rows(image) -> list[list[Cell]] | None:
     return _band_rows(rgb, ink, 0, top - 4) + table_rows + _band_rows(rgb, ink, bottom + 4, ink.shape[0])
 
 
-_SEPARATOR = ";"
+SPECK = 3  # pixels: ink blobs this small are noise (a scanner's dust, salt-and-pepper), not strokes
+NOISY = 2e-4  # specks per pixel above which a picture is noisy
+
+
+def _specks(ink, largest: int = SPECK):
+    """The mask of the specks (blobs of at most `largest` pixels) in an ink mask, and the count of blobs of
+    each area 0..8."""
+    import cv2
+    import numpy as np
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    areas = stats[:, cv2.CC_STAT_AREA].copy()
+    areas[0] = 1 << 30
+    small = areas <= largest
+    return small[labels], np.bincount(np.minimum(areas[1:], 9), minlength=10)[:9]
+
+
+def _despeckle(ink):
+    """The ink without specks, so that a cell's text lines are its text's."""
+    mask, counts = _specks(ink)
+    if counts[1:SPECK + 1].sum():
+        ink = ink.copy()
+        ink[mask] = 0
+    return ink
+
+
+def denoise(image):
+    """A noisy picture (salt-and-pepper: many specks of a pixel or two) cleaned at its own resolution, before
+    any scaling spreads the specks: its dark specks painted white with the pixel around them (a JPEG's halo).
+    The largest speck is where the count of blobs by area falls off (JPEG makes some specks 3–4 pixels; a
+    printed stroke, even a decimal point, is larger). A clean picture is returned as it is."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from extract.ruling import _ink
+
+    rgb = np.asarray(image)
+    ink = _ink(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    _, counts = _specks(ink, 0)
+    if counts[1:3].sum() <= NOISY * ink.size:
+        return image
+    largest = next((a for a in range(2, 5) if counts[a + 1] < 0.05 * counts[1]), 5)
+    mask, _ = _specks(ink, largest)
+    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    rgb = rgb.copy()
+    rgb[mask] = 255
+    image = Image.fromarray(rgb)
+    image.info["noisy"] = True
+    return image
+
+
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1"})
 
 
@@ -256,32 +306,6 @@ def _numeric(text: str) -> str:
     if text and re.fullmatch(r"[0-9OoDQIl|,.]+", text) and not re.fullmatch(r"[.,]+", text):
         return text.translate(_DIGIT_LOOKALIKES)
     return text
-
-
-def _strip(crops: list, height: int = 48):
-    """Crops scaled to one height and set side by side on white with a printed 「;」 between them, which the
-    recogniser reads reliably (a blank gap alone is often read as nothing, joining the numbers)."""
-    import numpy as np
-    from PIL import Image
-
-    scaled = [np.asarray(Image.fromarray(c).resize((max(1, round(c.shape[1] * height / c.shape[0])), height)))
-              for c in crops]
-    gap = np.full((height, height // 4, 3), 255, dtype=np.uint8)
-    parts = [gap]
-    for i, c in enumerate(scaled):
-        parts += [c, gap] if i == len(scaled) - 1 else [c, gap, _separator(height), gap]
-    return np.concatenate(parts, axis=1)
-
-
-@lru_cache(maxsize=4)
-def _separator(height: int):
-    import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
-
-    image = Image.new("RGB", (int(height * 0.9), height), "white")
-    ImageDraw.Draw(image).text((height * 0.2, height * 0.05), _SEPARATOR, fill="black",
-                               font=ImageFont.load_default(size=int(height * 0.8)))
-    return np.asarray(image)
 
 
 def prose_rows(image) -> list[list[Cell]] | None:
@@ -320,15 +344,141 @@ def _band_rows(rgb, ink, top: int, bottom: int) -> list[list[Cell]]:
     return [[Cell(text.strip(), x0, x1)] for (x0, _, x1, _), text in zip(lines, recognise_lines(crops)) if text.strip()]
 
 
-def recognise_lines(crops: list) -> list[str]:
-    """Text of single-line crops through RapidOCR's recogniser alone (no detection pass), in one batch."""
+# The recogniser reads a line 48 pixels high and gives one output step per 8 pixels of width; its cost grows with
+# the width it is given, whatever is in it. Crops are therefore set side by side in lines of about _LINE pixels
+# (no padding of short crops to the recogniser's 320-pixel minimum, no batch padded to its widest crop), and
+# each character read is given back to the crop under its output steps (so no separator is needed between
+# cells). Words are read narrowed to TEXT_SQUEEZE of their width: a label only has to be recognisable to the
+# aligner's fuzzy match, and narrowed to 0.4 about 2 characters in 100 differ from a full-width reading, mostly
+# punctuation. Short one-line cells — the numbers — are narrowed less (NUMBER_SQUEEZE) and decoded with only
+# digits allowed; a number whose digits are not clear-cut, a number read narrowed as a word, and a crop read as
+# nothing are read again alone at full width.
+_HEIGHT, _STEP, _LINE, _GAP = 48, 8, 960, 8
+TEXT_SQUEEZE, NUMBER_SQUEEZE = 0.4, 0.6
+_NUMERIC = re.compile(r"[0-9０-９OoDQIl|,.，．]*[0-9０-９][0-9０-９OoDQIl|,.，．]*|[OoDQ]")
+_DOUBT = 0.2
+_FAINT = 0.5
+
+
+def recognise_lines(crops: list, squeeze: float | list[float] = TEXT_SQUEEZE) -> list[str]:
+    """Text of single-line crops (RGB arrays) through RapidOCR's recogniser alone (no detection pass).
+    `squeeze`, one for all or one per crop, narrows each crop before recognition (1: as it is)."""
     if not crops:
         return []
-    from rapidocr.ch_ppocr_rec import TextRecInput
+    squeezes = squeeze if isinstance(squeeze, list) else [squeeze] * len(crops)
+    reads = _recognise_packed(crops, squeezes)
+    again = [i for i, (text, sure) in enumerate(reads)
+             if crops[i].size and (not text or (_NUMERIC.fullmatch(text) and (not sure or squeezes[i] < NUMBER_SQUEEZE)))]
+    if again:
+        for i, read in zip(again, _recognise_packed([crops[i] for i in again], [1.0] * len(again), line=0)):
+            if read[0] or not reads[i][0]:
+                reads[i] = read
+    return [text for text, _ in reads]
 
+
+def _recognise_packed(crops: list, squeezes: list[float], line: int = _LINE) -> list[tuple[str, bool]]:
+    """(text, sure) for each crop, the crops packed into lines of `line` pixels (0: one crop a line)."""
+    import math
+
+    import cv2
+    import numpy as np
+
+    images = []
+    for crop, squeeze in zip(crops, squeezes):
+        h, w = crop.shape[:2]
+        if h < 2 or w < 2:
+            images.append(None)
+            continue
+        width = max(1, math.ceil(_HEIGHT * w / h * squeeze))
+        images.append(cv2.resize(np.ascontiguousarray(crop), (width, _HEIGHT),
+                                 interpolation=cv2.INTER_AREA if h > _HEIGHT else cv2.INTER_LINEAR))
+    lines: list[tuple[int, list[tuple[int, int]]]] = []  # (width, [(crop, x)])
+    members: list[tuple[int, int]] = []
+    x = _GAP
+    for i in sorted((i for i in range(len(images)) if images[i] is not None), key=lambda i: squeezes[i]):
+        w = images[i].shape[1]
+        # a line holds crops of one squeeze: numbers are not read beside narrowed words
+        if members and (x + w + _GAP > line or squeezes[members[-1][0]] != squeezes[i]):
+            lines.append((x, members))
+            members, x = [], _GAP
+        members.append((i, x))
+        x += w + _GAP
+    if members:
+        lines.append((x, members))
     recogniser = engine()._load_rec_model()
-    result = recogniser(TextRecInput(img=crops))
-    return [t or "" for t in (result.txts or [""] * len(crops))]
+    reads = [("", False)] * len(crops)
+    lines.sort(key=lambda item: item[0])
+    for start in range(0, len(lines), 4):
+        batch = lines[start:start + 4]
+        width = max(320, _STEP * math.ceil(max(w for w, _ in batch) / _STEP))
+        x_batch = np.ones((len(batch), 3, _HEIGHT, width), dtype=np.float32)
+        for k, (_, placed) in enumerate(batch):
+            for i, x in placed:
+                image = images[i]
+                x_batch[k, :, :, x:x + image.shape[1]] = image.transpose(2, 0, 1) / 127.5 - 1
+        predictions = recogniser.session(x_batch)
+        for k, (_, placed) in enumerate(batch):
+            for i, text, sure in _decode(predictions[k], [(i, x, x + images[i].shape[1]) for i, x in placed]):
+                reads[i] = (text, sure)
+    return reads
+
+
+@lru_cache(maxsize=1)
+def _classes():
+    """The recogniser's characters (index 0: the CTC blank) and the indexes a number may use."""
+    import numpy as np
+
+    characters = engine()._load_rec_model().postprocess_op.character
+    digits = [0] + [i for i, c in enumerate(characters) if c in "0123456789.,"]
+    return characters, np.array(digits)
+
+
+def _decode(prediction, spans: list[tuple[int, int, int]]):
+    """Each crop's characters: the runs of one class under its output steps (CTC). A crop read as
+    a number is read again over its steps with only digits allowed, so 「O」 or 「０」 are not taken for words."""
+    import numpy as np
+
+    characters, digits = _classes()
+    ids = prediction.argmax(axis=1)
+    runs: list[list[int]] = []  # class, first step, last step + 1
+    last = 0
+    for t, k in enumerate(ids.tolist()):
+        if k and k == last:
+            runs[-1][2] = t + 1
+        elif k:
+            runs.append([k, t, t + 1])
+        last = k
+    owned: dict[int, list[list[int]]] = {i: [] for i, _, _ in spans}
+    bounds = [(i, x0 / _STEP, x1 / _STEP) for i, x0, x1 in spans]
+    for run in runs:
+        # the crop under the run's middle (or the nearest, for a run in a gap); a digit also well under the
+        # next crop is that crop's too (the same digit ending one crop and starting the next, read as one run)
+        middle = (run[1] + run[2]) / 2
+        owner = min(bounds, key=lambda span: max(span[1] - middle, middle - span[2], 0))[0]
+        owned[owner].append(run)
+        if characters[run[0]] in "0123456789":
+            for i, a, b in bounds:
+                if i != owner and min(run[2], b) - max(run[1], a) >= 1:
+                    owned[i].append(run)
+    for i, x0, x1 in spans:
+        text = "".join(characters[k] for k, _, _ in owned[i]).replace(" ", "")
+        if text and not _NUMERIC.fullmatch(text) and all(prediction[a:b, k].max() < _FAINT for k, a, b in owned[i]):
+            text = ""  # no character read with any confidence: a blot (noise, a stamp's edge), not text
+        sure = True
+        if text and _NUMERIC.fullmatch(text):
+            a, b = x0 // _STEP, -(-x1 // _STEP)
+            window = prediction[a:b, digits]
+            best = window.argmax(axis=1)
+            chars, last = [], 0
+            for t, k in enumerate(best.tolist()):
+                if k and k != last:
+                    chars.append(characters[digits[k]])
+                    # sure when the digit read stands well above the next likeliest digit at its step
+                    ranked = np.sort(window[t, 1:])
+                    sure = sure and ranked[-2] < _DOUBT * ranked[-1]
+                last = k
+            text = "".join(chars) or text
+        yield i, text, sure
 
 
 def fetch_picture(address: str, timeout: float = 30) -> bytes | None:
