@@ -11,6 +11,8 @@ numbers costs); skip an official row (a row the document lacks; some rows are op
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +33,7 @@ def clean_label(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 16)  # the same printed labels recur in report after report
 def label_score(label: str, key: str) -> float:
     """0–1: how well a printed label names a row whose distinctive words are `key`. A label shorter than the
     key (「其他」 against 「其他处理」) scores by how much of the key it can cover; a label longer than the key
@@ -76,10 +79,6 @@ def align(printed: list[Printed], official: list[Official]) -> dict[str, list[in
     move: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
 
-    def offer(i, j, score, how):
-        if score > best[i][j]:
-            best[i][j], move[i][j] = score, how
-
     # What placing a printed row (or two joined) at each official row gains, computed once per label. A row
     # that another official row names clearly better is not placed here unless its neighbours insist.
     def gains(label: str) -> list[float]:
@@ -94,22 +93,32 @@ def align(printed: list[Printed], official: list[Official]) -> dict[str, list[in
               else None for a, b in zip(printed, printed[1:])]
 
     for i in range(n + 1):
+        row_best, row_move = best[i], move[i]
         for j in range(m + 1):
-            here = best[i][j]
+            here = row_best[j]
             if here == neg:
                 continue
             if i < n:
-                offer(i + 1, j, here - (0.35 if printed[i].has_values else 0.0), ("skip_printed",))
-            if j < m:
-                offer(i, j + 1, here - official[j].skip_cost, ("skip_official",))
+                score = here - (0.35 if printed[i].has_values else 0.0)
+                if score > best[i + 1][j]:
+                    best[i + 1][j], move[i + 1][j] = score, ("skip_printed",)
             if j == m:
                 continue
-            after = [j + 1] + ([j + 1 + official[j].instead_of] if official[j].instead_of else [])
+            score = here - official[j].skip_cost
+            if score > row_best[j + 1]:
+                row_best[j + 1], row_move[j + 1] = score, ("skip_official",)
+            after = (j + 1, j + 1 + official[j].instead_of) if official[j].instead_of else (j + 1,)
+            one = single[i] if i < n else None
+            two = joined[i] if i + 1 < n else None
             for k in after:
-                if i < n and single[i] is not None:
-                    offer(i + 1, k, here + single[i][j], ("match", 1, k - j))
-                if i + 1 < n and joined[i] is not None:
-                    offer(i + 2, k, here + joined[i][j] - 0.05, ("match", 2, k - j))
+                if one is not None:
+                    score = here + one[j]
+                    if score > best[i + 1][k]:
+                        best[i + 1][k], move[i + 1][k] = score, ("match", 1, k - j)
+                if two is not None:
+                    score = here + two[j] - 0.05
+                    if score > best[i + 2][k]:
+                        best[i + 2][k], move[i + 2][k] = score, ("match", 2, k - j)
     placed: dict[str, list[int]] = {}
     i, j = n, m
     while i or j:

@@ -33,6 +33,7 @@ _SKIP = {"script", "style", "noscript", "template", "select", "option", "button"
 _METADATA_KEYS = r"索\s*引\s*号|发布机构|发文机关|发布日期|成文日期|发文日期|生成日期|公开日期|主题分类|体裁分类|组配分类|公文种类|文\s*号|发文字号|信息来源|有效性|公开方式|公开范围|信息分类"
 _METADATA_LINE = re.compile(rf"^\s*({_METADATA_KEYS})\s*[:：\t]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_SPACES = re.compile(r"[^\S\n]+")  # runs of spaces within a line
 MAX_SPAN = 200
 MAX_PICTURES = 20  # OCR is ~10 CPU-seconds a page: a gallery must not take an hour
 
@@ -205,8 +206,10 @@ def _cell_text(td, nested: set) -> str:
         text = _flatten(td, lambda table: "")
     else:
         text = "".join(td.itertext())
-    text = text.replace("\xa0", " ").replace("\u3000", " ")
-    return "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.split("\n") if line.strip())
+    text = _SPACES.sub(" ", text.replace("\xa0", " ").replace("\u3000", " "))
+    if "\n" not in text:
+        return text.strip()
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 def _span(value: str | None) -> int:
