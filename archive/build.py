@@ -241,6 +241,18 @@ def _assign_ids(reports: list[dict], old_ids: dict[tuple, int]) -> None:
             report["id"], next_id = next_id, next_id + 1
 
 
+def _assign_search_ids(reports: list[dict]) -> None:
+    """Each report's place in the ranked search (archive/search.py): latest versions 1, 2, … by year, newest
+    first (no year last), then newest id; older versions -1, -2, … the same way."""
+    def order(report: dict) -> tuple:
+        year = report.get("year") if isinstance(report.get("year"), int) else None
+        return year is None, -(year or 0), -report["id"]
+
+    for sign, latest in ((1, True), (-1, False)):
+        for place, report in enumerate(sorted((r for r in reports if bool(r["is_latest"]) == latest), key=order), 1):
+            report["search_id"] = sign * place
+
+
 def _mark_presence(reports: list[dict], sites: dict, crawl: sqlite3.Connection) -> None:
     """A report not seen by its site's last successful crawl is no longer on the portal (kept, marked)."""
     starts = {}
@@ -270,7 +282,7 @@ def report_row(report: dict) -> dict:
     row.update(is_latest=int(report["is_latest"]), tables_as_images=int(report["tables_as_images"]),
                checks_failed=_failed(report), warnings=json.dumps(report["warnings"], ensure_ascii=False),
                cells=json.dumps(report.get("cells") or {}, ensure_ascii=False),
-               search_id=report["id"],
+               search_id=report.get("search_id"),
                failed_rules=json.dumps(sorted({c["rule"] for c in report["checks"] if c.get("ok") is False})))
     return row
 
@@ -364,7 +376,8 @@ def _write(path: Path, reports: list[dict], copies: dict[str, list[dict]], stamp
     db.conn.execute("PRAGMA journal_mode=OFF")
     db.conn.execute("PRAGMA synchronous=OFF")
     _create(db)
-    with search.building([(r["id"], r["title"], r["text"]) for r in reports], path.parent) as copy_index:
+    _assign_search_ids(reports)
+    with search.building([(r["search_id"], r["title"], r["text"]) for r in reports], path.parent) as copy_index:
         with db.conn:
             for name, rows in copies.items():
                 db[name].insert_all(rows, batch_size=1000)
@@ -390,7 +403,7 @@ def _counts(conn: sqlite3.Connection, reports: int) -> dict[str, int]:
     """Every table's row count, for Datasette's inspect file (archive/serve.py): Datasette would otherwise
     count each table of an immutable database at start-up, which a contentless FTS5 table refuses."""
     names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    counts = {name: reports if name == search.FTS_TABLE else conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+    counts = {name: reports if name in search.FTS_TABLES else conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
               for name in names}
     counts["_build"] += 1  # this row
     return counts
@@ -416,7 +429,10 @@ def _create(db: sqlite_utils.Database) -> None:
 
 
 def _index(db: sqlite_utils.Database) -> None:
-    for table, columns in (("reports", ["search_id", "is_latest", "year", "title"]), ("reports", ["report_key"]), ("reports", ["agency", "year"]), ("reports", ["year"]),
+    # The search's key first, then what the ranked search and Datasette's facets on a search read, so that
+    # neither fetches a report's large row per match.
+    search_key = ["search_id", "is_latest", "year", "province", "city", "table_format", "checks_failed", "title"]
+    for table, columns in (("reports", search_key), ("reports", ["report_key"]), ("reports", ["agency", "year"]), ("reports", ["year"]),
                            ("reports", ["province", "city"]), ("reports", ["is_latest"]),
                            ("active_disclosure", ["report_id"]), ("applications", ["report_id"]),
                            ("applications", ["row_code", "applicant"]), ("review_litigation", ["report_id"]),

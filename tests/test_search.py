@@ -26,7 +26,6 @@ def test_queries_become_pieces_all_required():
 
 def test_substrings_found_in_a_real_index_and_nothing_else():
     db = sqlite3.connect(":memory:")
-    db.execute(search.CREATE)
     texts = {1: "市卫生健康委员会收到行政复议申请2件", 2: "县人民政府依申请公开12件", 3: "行政诉讼0件；复印件",
              4: "依申请公示，申请公开"}
     search.index(db, [(i, "", t) for i, t in texts.items()])
@@ -97,3 +96,63 @@ def test_index_built_in_its_own_process_is_whole(tmp_path):
                            (search.match_expression(query),)).fetchone()[0]
         assert found == expected, query
     assert not list(tmp_path.glob(".search-*")), "the index's own file is removed"
+
+
+def _ranked_archive(tmp_path):
+    """300 reports over six years (and some without one), a third of them with an older version too, in
+    three provinces; a tenth name 复议 in their title."""
+    from archive.build import write_archive
+
+    reports = []
+    for i in range(1, 301):
+        title = f"示例{i}局{'行政复议' if i % 10 == 0 else ''}{2019 + i % 6}年政府信息公开工作年度报告"
+        year = None if i % 37 == 0 else 2019 + i % 6
+        for version in ((1, 2) if i % 3 == 0 else (1,)):
+            reports.append({"id": 2 * i + version, "title": title, "text": f"收到行政复议申请{i}件，版本{version}",
+                            "report_key": str(i), "version": version, "is_latest": version == (2 if i % 3 == 0 else 1),
+                            "year": year, "province": ("福建省", "江苏省", "浙江省")[i % 3], "tables_as_images": False,
+                            "warnings": [], "checks": [], "tables": {}, "documents": []})
+    path = tmp_path / "a.db"
+    write_archive(path, reports, {})
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    calls = []
+    db.create_function("nianbao_match", 1, search.match_expression)
+    db.create_function("nianbao_contains", 3, lambda *a: calls.append(1) or search.contains(*a))
+    return db, calls
+
+
+def _by_full_sort(db, query, where="", params=()):
+    """What the ranked search must give, found the slow way: every latest match, sorted."""
+    rows = db.execute(f"SELECT id, title, year FROM reports WHERE is_latest = 1{where}", params).fetchall()
+    hits = [r for r in rows if search.contains(r["title"], None, query) or search.contains(
+        "", db.execute("SELECT text FROM reports WHERE id = ?", (r["id"],)).fetchone()[0], query)]
+    hits.sort(key=lambda r: (query not in r["title"], r["year"] is None, -(r["year"] or 0), -r["id"]))
+    return [r["id"] for r in hits]
+
+
+@pytest.mark.parametrize("query,where,params", [
+    ("复议", "", {}), ("行政复议", "", {}), ("申请1", "", {}), ("版本2", "", {}), ("2021年", "", {}),
+    ("复议", " AND province = :province", {"province": "江苏省"}), ("局", " AND year = :year", {"year": 2022}),
+    ("无此词", "", {})])
+def test_ranked_search_gives_the_full_sort_s_order_without_reading_every_match(tmp_path, query, where, params):
+    db, calls = _ranked_archive(tmp_path)
+    expected = _by_full_sort(db, query, where.replace(":province", "?").replace(":year", "?"), list(params.values()))
+    for limit in (5, 100, 1000):
+        calls.clear()
+        found = [r["id"] for r in db.execute(search.ranked_sql("r.id", where, limit), {**params, "q": query})]
+        assert found == expected[:limit], (query, limit)
+        if len(expected) > 2 * limit:
+            assert len(calls) <= 2 * limit, f"{query}: the text was checked {len(calls)} times for {limit} results"
+
+
+def test_search_ids_rank_latest_versions_newest_first(tmp_path):
+    db, _ = _ranked_archive(tmp_path)
+    rows = db.execute("SELECT search_id, is_latest, year, id FROM reports ORDER BY search_id").fetchall()
+    latest = [r for r in rows if r["is_latest"]]
+    assert [r["search_id"] for r in latest] == list(range(1, len(latest) + 1))
+    assert [(r["year"] is None, -(r["year"] or 0), -r["id"]) for r in latest] == sorted(
+        (r["year"] is None, -(r["year"] or 0), -r["id"]) for r in latest)
+    assert {r["search_id"] for r in rows if not r["is_latest"]} == set(range(-100, 0))
+    titles = db.execute("SELECT COUNT(*) FROM reports_fts_titles WHERE reports_fts_titles MATCH '\"复议\"'").fetchone()[0]
+    assert titles == 30 + 10, "the title index holds titles only (30 reports, 10 with an older version)"

@@ -2,6 +2,8 @@
 facets, the search configuration and the canned queries."""
 from __future__ import annotations
 
+from archive import search
+
 LICENSE = ("Reports: public government information (政府信息公开条例); archive: CC BY 4.0",
            "https://creativecommons.org/licenses/by/4.0/")
 
@@ -20,7 +22,7 @@ COLUMNS = {
         "checks_failed": "未通过的检查数 Number of failed checks",
         "failed_rules": "未通过的规则 Rules that failed (JSON array; facet on it)", "first_seen": "首次抓取 First crawled",
         "last_seen": "最近抓取 Last seen on the portal", "on_portal": "仍在原网站 0 when its portal no longer lists it",
-        "site": "网站 Site in the registry", "search_id": "检索键 The id again, under a covering index the search uses", "warnings": "提取提示 Extraction warnings (JSON)",
+        "site": "网站 Site in the registry", "search_id": "检索键 The report's place in the ranked search: latest versions 1, 2, … newest year first; older versions negative", "warnings": "提取提示 Extraction warnings (JSON)",
         "text": "全文 Full text (shown as text)",
     },
     "applications": {"row_code": "行号 Row of table 3 (1, 2, 3.1 … 3.7, 4)", "row_label": "行名 Row label as printed",
@@ -38,14 +40,7 @@ QUERIES = {
         "description": ("任意中文字词，一个字起；多个词须同时出现。只查最新版本；标题含检索词的报告在前，其次按年度从新到旧。"
                         " Any Chinese substring, one character and up; several words must all occur. Latest versions; "
                         "reports naming the words in their title first, then the newest years."),
-        "sql": ("SELECT r.id AS report, r.title, r.agency, r.year, nianbao_snippet(r.text, :q) AS snippet\n"
-                "FROM (SELECT search_id AS id, year, instr(title, :q) > 0 AS in_title FROM reports\n"
-                "      WHERE is_latest = 1 AND search_id IN\n"
-                "        (SELECT rowid FROM reports_fts WHERE reports_fts MATCH nianbao_match(:q))\n"
-                "      ORDER BY in_title DESC, year DESC, id DESC LIMIT 300) AS best\n"
-                "JOIN reports r ON r.id = best.id\n"
-                "WHERE nianbao_contains(r.title, r.text, :q)\n"
-                "ORDER BY best.in_title DESC, best.year DESC, best.id DESC LIMIT 100"),
+        "sql": search.ranked_sql("r.id AS report, r.title, r.agency, r.year, nianbao_snippet(r.text, :q) AS snippet"),
     },
     "disagreeing_reports": {
         "title": "数字不符的报告 Reports whose numbers disagree",
@@ -147,7 +142,7 @@ def metadata() -> dict:
                                    "Per run and site: reports found, new, changed, failed (pages or files that "
                                    "could not be fetched or read) and the status (ok, blocked, unreachable).",
                     "facets": ["status", "site"], "sort_desc": "run_id"},
-                "reports_fts": {"hidden": True}, "_build": {"hidden": True},
+                **{name: {"hidden": True} for name in search.FTS_TABLES}, "_build": {"hidden": True},
             },
         }},
     }

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlencode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from archive import changes
+from archive import changes, search
 from archive.site import charts, glossary, layout, quality
 from archive.site.guard import error_response
 from archive.tables import KEYS
@@ -157,26 +157,28 @@ def _row(row) -> dict:
 
 # --- reports list and search ---------------------------------------------------------------------
 
-def _filters(args) -> tuple[dict, list[str], list]:
-    """The list's filters from the query string: what is chosen, the SQL conditions and their values."""
+def _filters(args) -> tuple[dict, list[str], dict]:
+    """The list's filters from the query string: what is chosen, the SQL conditions and their values (named,
+    so the search's own SQL can hold them beside `:q`)."""
     chosen: dict[str, str] = {}
-    where, params = [], []
+    where: list[str] = []
+    params: dict = {}
     for name, column in (("province", "province"), ("agency", "agency"), ("format", "table_format")):
         value = (args.get(name) or "").strip()[:200]
         if value:
             chosen[name] = value
-            where.append(f"{column} = ?")
-            params.append(value)
+            where.append(f"{column} = :{name}")
+            params[name] = value
     year = (args.get("year") or "").strip()
     if year.isdigit() and len(year) == 4:
         chosen["year"] = year
-        where.append("year = ?")
-        params.append(int(year))
+        where.append("year = :year")
+        params["year"] = int(year)
     rule = (args.get("rule") or "").strip()
     if rule in glossary.RULES:
         chosen["rule"] = rule
-        where.append("EXISTS (SELECT 1 FROM json_each(failed_rules) WHERE value = ?)")
-        params.append(rule)
+        where.append("EXISTS (SELECT 1 FROM json_each(failed_rules) WHERE value = :rule)")
+        params["rule"] = rule
     return chosen, where, params
 
 
@@ -196,16 +198,10 @@ async def reports_page(datasette, request):
     conditions = "".join(f" AND {w}" for w in where)
     columns = "id, title, agency, province, city, county, year, published, checks_failed, failed_rules"
     if query:
-        rows = (await db.execute(
-            f"SELECT r.id, r.title, r.agency, r.province, r.city, r.county, r.year, r.published, r.checks_failed,"
-            f" r.failed_rules, r.table_format, nianbao_snippet(r.text, ?) AS snippet"
-            f" FROM (SELECT search_id AS id, year, instr(title, ?) > 0 AS in_title FROM reports"
-            f"       WHERE is_latest = 1 AND search_id IN"
-            f"         (SELECT rowid FROM reports_fts WHERE reports_fts MATCH nianbao_match(?)){conditions}"
-            f"       ORDER BY in_title DESC, year DESC, id DESC LIMIT 300) AS best"
-            f" JOIN reports r ON r.id = best.id WHERE nianbao_contains(r.title, r.text, ?)"
-            f" ORDER BY best.in_title DESC, best.year DESC, best.id DESC LIMIT {RANKED}",
-            [query, query, query, *params, query])).rows
+        rows = (await db.execute(search.ranked_sql(
+            "r.id, r.title, r.agency, r.province, r.city, r.county, r.year, r.published, r.checks_failed,"
+            " r.failed_rules, r.table_format, nianbao_snippet(r.text, :q) AS snippet", conditions, RANKED),
+            {**params, "q": query})).rows
         results = [_row(r) for r in rows]
         total = len(results)
         facets = _facets_of(results)
@@ -253,7 +249,7 @@ def _label(name: str, value) -> str:
     return str(value)
 
 
-def _facets(conditions: str, params: list):
+def _facets(conditions: str, params: dict):
     """The list's facet counts under its filters (computed once per filter set; the archive does not change)."""
     def compute(conn) -> dict[str, list]:
         out = {}
