@@ -137,17 +137,19 @@ def _document(row: tuple) -> tuple[int, str, str]:
     return row[0], document(row[1], row[2]), grams(row[1])
 
 
-def ranked_sql(columns: str, conditions: str = "", limit: int = 100) -> str:
-    """The ranked search over latest versions: `columns` of `reports r`, as SQL with `:q` and the caller's conditions on `reports`
-    (each " AND …", named parameters): reports whose title holds the query first, then the others, each in
-    search-id order (newest year first). Each tier walks its FTS index in rowid order and stops after
-    `limit` rows that pass the conditions and really contain the query, so a query matching every report
-    costs what one matching a hundred does."""
+def ranked_sql(columns: str, conditions: str = "", limit: int = 100, narrow: bool = False) -> str:
+    """The ranked search over latest versions: `columns` of `reports r`, as SQL with `:q` and the caller's
+    conditions on `reports` (each " AND …", named parameters): reports whose title holds the query first, then
+    the others, each in search-id order (newest year first). Each tier walks its FTS index in rowid order and
+    stops after `limit` rows that pass the conditions and really contain the query, so a query matching
+    every report costs what one matching a hundred does. When the conditions leave few reports (`narrow`:
+    one agency), the tiers walk those reports instead and look each up in the index."""
     def tier(table: str, in_title: int, check: str) -> str:
-        return (f"SELECT * FROM (SELECT f.rowid AS sid, {in_title} AS in_title FROM [{table}] f"
-                f" CROSS JOIN reports r ON r.search_id = f.rowid"
-                f" WHERE [{table}] MATCH nianbao_match(:q) AND f.rowid > 0{conditions} AND {check}"
-                f" ORDER BY f.rowid LIMIT {limit})")
+        joined, key = ((f"reports r CROSS JOIN [{table}] f ON f.rowid = r.search_id", "r.search_id") if narrow else
+                       (f"[{table}] f CROSS JOIN reports r ON r.search_id = f.rowid", "f.rowid"))
+        return (f"SELECT * FROM (SELECT f.rowid AS sid, {in_title} AS in_title FROM {joined}"
+                f" WHERE [{table}] MATCH nianbao_match(:q) AND {key} > 0{conditions} AND {check}"
+                f" ORDER BY {key} LIMIT {limit})")
 
     return (f"SELECT {columns} FROM (SELECT sid, max(in_title) AS in_title FROM ("
             + tier(TITLE_TABLE, 1, "instr(r.title, :q) > 0") + " UNION ALL "

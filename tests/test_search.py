@@ -144,6 +144,21 @@ def test_ranked_search_gives_the_full_sort_s_order_without_reading_every_match(t
         assert found == expected[:limit], (query, limit)
         if len(expected) > 2 * limit:
             assert len(calls) <= 2 * limit, f"{query}: the text was checked {len(calls)} times for {limit} results"
+        narrowed = [r["id"] for r in db.execute(search.ranked_sql("r.id", where, limit, narrow=True),
+                                                {**params, "q": query})]
+        assert narrowed == expected[:limit], (query, limit, "walking the reports instead")
+
+
+def test_ranked_search_within_one_agency_walks_its_reports(tmp_path):
+    db, calls = _ranked_archive(tmp_path)
+    db.execute("UPDATE reports SET agency = '示例局' WHERE id IN (21, 61, 62, 302)")  # reports 10, 30, 150 (30 with its older version)
+    db.execute("CREATE INDEX agency ON reports (agency)")
+    expected = _by_full_sort(db, "申请", " AND agency = ?", ["示例局"])
+    assert len(expected) == 3
+    found = [r["id"] for r in db.execute(search.ranked_sql("r.id", " AND agency = :agency", 100, narrow=True),
+                                         {"q": "申请", "agency": "示例局"})]
+    assert found == expected
+    assert len(calls) <= 3, "only the agency's own latest reports are read"
 
 
 def test_search_ids_rank_latest_versions_newest_first(tmp_path):

@@ -200,7 +200,8 @@ async def reports_page(datasette, request):
     if query:
         rows = (await db.execute(search.ranked_sql(
             "r.id, r.title, r.agency, r.province, r.city, r.county, r.year, r.published, r.checks_failed,"
-            " r.failed_rules, r.table_format, nianbao_snippet(r.text, :q) AS snippet", conditions, RANKED),
+            " r.failed_rules, r.table_format, nianbao_snippet(r.text, :q) AS snippet", conditions, RANKED,
+            narrow="agency" in chosen),
             {**params, "q": query})).rows
         results = [_row(r) for r in rows]
         total = len(results)
