@@ -368,12 +368,20 @@ def recognise_lines(crops: list, squeeze: float | list[float] = TEXT_SQUEEZE) ->
     squeezes = squeeze if isinstance(squeeze, list) else [squeeze] * len(crops)
     reads = _recognise_packed(crops, squeezes)
     again = [i for i, (text, sure) in enumerate(reads)
-             if crops[i].size and (not text or (_NUMERIC.fullmatch(text) and (not sure or squeezes[i] < NUMBER_SQUEEZE)))]
+             if crops[i].size and (not text or (_NUMERIC.fullmatch(text) and (
+                 not sure or squeezes[i] < NUMBER_SQUEEZE or _too_few_digits(crops[i], text))))]
     if again:
         for i, read in zip(again, _recognise_packed([crops[i] for i in again], [1.0] * len(again), line=0)):
             if read[0] or not reads[i][0]:
                 reads[i] = read
     return [text for text, _ in reads]
+
+
+def _too_few_digits(crop, text: str) -> bool:
+    """A number read with far fewer characters than its crop is wide: a digit is about 0.6 of the line's
+    height wide (the crop has 3 pixels of margin on each side), so 「623」 read as 「3」 is caught."""
+    height, width = crop.shape[:2]
+    return len(text) < 0.5 * (width - 6) / (0.6 * max(height - 6, 1))
 
 
 def _recognise_packed(crops: list, squeezes: list[float], line: int = _LINE) -> list[tuple[str, bool]]:

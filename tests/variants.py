@@ -1243,7 +1243,9 @@ def suite() -> list[Variant]:
     pictures = [("baseline", "clean", base, "png", large["2021"]),
                 ("dpi", "150dpi/q60", replace(base, dpi=150, jpeg_quality=60), "jpg", large["2019"]),
                 ("baseline", "clean", base, "png", typical["2021"]),
-                ("skew", "-0.5deg", replace(base, skew=-0.5), "png", large["2021"])]
+                ("skew", "-0.5deg", replace(base, skew=-0.5), "png", large["2021"]),
+                # 「623」 at 300 dpi, straightened, was read 「3」 among the packed numbers (a seed-1 picture run)
+                ("combined", "dpi:300dpi skew:1.0deg", replace(base, dpi=300, skew=1.0), "jpg", large["2021"])]
     for axis, detail, layout, fmt, g in pictures:
         out.append(Variant(axis, detail, fmt, g, layout))
     names = [v.name for v in out]
