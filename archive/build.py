@@ -377,7 +377,9 @@ def _write(path: Path, reports: list[dict], copies: dict[str, list[dict]], stamp
     db.conn.execute("PRAGMA synchronous=OFF")
     _create(db)
     _assign_search_ids(reports)
-    with search.building([(r["search_id"], r["title"], r["text"]) for r in reports], path.parent) as copy_index:
+    # in rising rowid order: FTS5 flushes its pending index whenever a rowid is not above the last one
+    rows = sorted((r["search_id"], r["title"], r["text"]) for r in reports)
+    with search.building(rows, path.parent) as copy_index:
         with db.conn:
             for name, rows in copies.items():
                 db[name].insert_all(rows, batch_size=1000)
