@@ -378,8 +378,8 @@ def _write(path: Path, reports: list[dict], copies: dict[str, list[dict]], stamp
     _create(db)
     _assign_search_ids(reports)
     # in rising rowid order: FTS5 flushes its pending index whenever a rowid is not above the last one
-    rows = sorted((r["search_id"], r["title"], r["text"]) for r in reports)
-    with search.building(rows, path.parent) as copy_index:
+    search_rows = sorted((r["search_id"], r["title"], r["text"]) for r in reports)
+    with search.building(search_rows, path.parent) as copy_index:
         with db.conn:
             for name, rows in copies.items():
                 db[name].insert_all(rows, batch_size=1000)

@@ -11,8 +11,6 @@ numbers costs); skip an official row (a row the document lacks; some rows are op
 """
 from __future__ import annotations
 
-import functools
-
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,7 +31,6 @@ def clean_label(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-@functools.lru_cache(maxsize=1 << 16)  # the same printed labels recur in report after report
 def label_score(label: str, key: str) -> float:
     """0–1: how well a printed label names a row whose distinctive words are `key`. A label shorter than the
     key (「其他」 against 「其他处理」) scores by how much of the key it can cover; a label longer than the key
