@@ -1,6 +1,11 @@
 """Issue 4 acceptance 2: search finds every Chinese substring, one character and up, through Datasette's own
 search box (`?_search=`) and its JSON API, and the ranked search page marks the match."""
+import os
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -96,6 +101,54 @@ def test_index_built_in_its_own_process_is_whole(tmp_path):
                            (search.match_expression(query),)).fetchone()[0]
         assert found == expected, query
     assert not list(tmp_path.glob(".search-*")), "the index's own file is removed"
+
+
+def test_an_index_that_cannot_be_built_is_one_line_and_leaves_nothing(tmp_path):
+    rows = [(1, "标题", "正文"), ("二", "标题", "正文")]  # a rowid that is not a number: FTS5 refuses it
+    with pytest.raises(RuntimeError) as failed:
+        with search.building(rows, tmp_path) as copy_into:
+            copy_into(sqlite3.connect(tmp_path / "a.db"))
+    message = str(failed.value)
+    assert message.startswith("the search index could not be built: ") and "\n" not in message
+    assert "mismatch" in message, "says what went wrong"
+    assert not list(tmp_path.glob(".search-*"))
+
+
+INDEXING_CALLER = """
+import sys, time
+from pathlib import Path
+from archive import search
+from archive.extraction import die_with_parent_on_fork
+die_with_parent_on_fork()
+rows = [(i, "标题", "收到行政复议申请件" * 400) for i in range(1, 200_001)]
+with search.building(rows, Path(sys.argv[1])):
+    print("indexing", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_the_indexing_process_and_its_pool_die_with_the_build(tmp_path):
+    """The index is built by a process of the build's, with a pool of its own: killing the build (SIGKILL,
+    nothing runs after it) must leave none of them running."""
+    from tests.test_hostile_build import alive, descendants
+
+    caller = subprocess.Popen([sys.executable, "-c", INDEXING_CALLER, str(tmp_path)], stdout=subprocess.PIPE,
+                              cwd=Path(__file__).resolve().parent.parent, text=True)
+    try:
+        assert caller.stdout.readline().strip() == "indexing"
+        deadline = time.time() + 30
+        found: set[int] = set()
+        while time.time() < deadline and len(found) < 1 + (os.cpu_count() or 1):
+            found |= descendants(caller.pid)
+            time.sleep(0.05)
+        assert len(found) >= 1 + (os.cpu_count() or 1), "the indexing process and its pool are running"
+    finally:
+        caller.kill()
+        caller.wait(timeout=10)
+    deadline = time.time() + 10
+    while time.time() < deadline and any(alive(pid) for pid in found):
+        time.sleep(0.1)
+    assert not [pid for pid in found if alive(pid)], "no indexing process outlives the build"
 
 
 def _ranked_archive(tmp_path):
