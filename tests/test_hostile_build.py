@@ -204,3 +204,37 @@ def test_a_write_that_fails_in_a_way_no_check_foresaw_still_leaves_out_only_its_
     assert "OverflowError" in left_out[0]["error"]
     assert select(tmp_path / "archive.db", "SELECT id FROM reports ORDER BY id") == [(1,), (3,)]
     assert select(tmp_path / "archive.db", "SELECT value FROM applications ORDER BY report_id") == [(1,), (3,)]
+
+
+@pytest.mark.parametrize("where, change, why", [
+    ("applications.value", lambda r: r["tables"]["applications"]["1"].update(total=HUGE), "beyond what SQLite can hold"),
+    ("active_disclosure.item", lambda r: r["tables"]["active_disclosure"].update({"规章\ud800": {"issued": 1}}),
+     "not valid Unicode"),
+    ("reports.title", lambda r: r.update(title=["a", "list"]), "a list"),
+    ("checks.message", lambda r: r["checks"].append({"rule": "x", "message": -HUGE - 1}), "beyond"),
+])
+def test_each_value_the_archive_cannot_hold_is_named_with_its_column(where, change, why):
+    from archive.build import check_rows
+
+    report = _writable_report()
+    check_rows(report)  # as it is, it can be written
+    change(report)
+    with pytest.raises(ValueError) as bad:
+        check_rows(report)
+    assert str(bad.value).startswith(where) and why in str(bad.value)
+
+
+def test_the_edges_of_what_sqlite_holds_pass():
+    from archive.build import check_rows
+
+    report = _writable_report()
+    report["tables"]["applications"]["1"].update(total=-2**63, natural=2**63 - 1)
+    report["title"] = type("Title", (str,), {})("示例")  # a str of another type is still text
+    check_rows(report)
+
+
+def _writable_report() -> dict:
+    return {"id": 1, "report_key": "k", "version": 1, "is_latest": True, "tables_as_images": False, "title": "t",
+            "text": "正文", "warnings": [], "checks": [{"rule": "r", "scope": "s", "ok": True, "message": "m"}],
+            "documents": [], "tables": {"applications": {"1": {"total": 3, "natural": 3}},
+                                        "active_disclosure": {"规章": {"issued": 1}}, "review_litigation": {}}}
