@@ -22,6 +22,23 @@ def test_index_documents_hold_every_short_substring_once():
     assert "2024年" not in body, "at most GRAM characters"
 
 
+def test_grams_are_every_distinct_short_substring_of_every_run_once():
+    """The numpy cutting against the definition, on texts mixing Hanzi, Latin (cased, accented), digits,
+    astral characters, punctuation and spaces."""
+    import random
+    import re
+
+    alphabet = list("政府信息公开年度报告复议诉讼") + list("abcXYZéİß0129") + ["\U0001F600", "\U00020000", "，", " ", "_", "\n", "-"]
+    rng = random.Random(7)
+    texts = ["", "a", "，，", "健康委，PDF文件2024年", "ab ab ab", "\ud800健康"] + \
+        ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(300)]
+    for text in texts:
+        expected = {run[i:i + k] for run in re.findall(r"[^\W_]+", text.lower())
+                    for k in range(1, search.GRAM + 1) for i in range(len(run) - k + 1)}
+        cut = search.grams(text).split()
+        assert len(cut) == len(set(cut)) and set(cut) == expected, text
+
+
 def test_queries_become_pieces_all_required():
     assert search.match_expression("健康委") == '"健康委"'
     assert search.match_expression("依申请公开") == '"依申请公" AND "申请公开"'
