@@ -118,6 +118,8 @@ def test_index_built_in_its_own_process_is_whole(tmp_path):
                            (search.match_expression(query),)).fetchone()[0]
         assert found == expected, query
     assert not list(tmp_path.glob(".search-*")), "the index's own file is removed"
+    for table in search.FTS_TABLES:  # built holding 256 MiB of terms before writing a segment, not FTS5's 1 MiB
+        assert db.execute(f"SELECT v FROM [{table}_config] WHERE k = 'hashsize'").fetchone() == (search.PENDING_BYTES,)
 
 
 def test_an_index_that_cannot_be_built_is_one_line_and_leaves_nothing(tmp_path):
