@@ -99,7 +99,7 @@ SHADOW_TABLES = ("data", "idx", "config")  # a contentless detail=none columnsiz
 def building(rows, folder: Path):
     """Build the indexes of (search id, title, text) rows in a file of their own, in a process of their own,
     starting now, so the index grows while the caller writes everything else. That process cuts the
-    substrings (pure Python) with a pool of its own and feeds FTS5, which inserts into one table one at a time.
+    substrings with a pool of its own and feeds FTS5, which inserts into one table one at a time.
     (In a thread of the caller's, the GIL that the caller's writing holds left FTS5 waiting for substrings,
     and the two together used one core.) Yields a function that waits for the index and copies it into the
     caller's database (which must not have the FTS tables yet, and should be reopened before it is searched)."""
