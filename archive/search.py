@@ -49,7 +49,6 @@ CREATE = [f"CREATE VIRTUAL TABLE [{name}] USING fts5(body, content='', detail=no
           " tokenize='ascii')" for name in FTS_TABLES]
 
 _RUN = re.compile(r"[^\W_]+")
-_BREAKS = re.compile(r"[\W_]+")  # what ends a run: all but letters and digits
 _QUOTED = re.compile(r'"([^"]*)"|(\S+)')
 
 
@@ -61,7 +60,7 @@ def grams(text: str | None) -> str:
     occurrence of each is copied out (2× faster than building Python strings in a set, on what the build
     does most: some 4,000 substrings a report). Runs are joined by one space; a gram holding a space is
     dropped."""
-    line = _BREAKS.sub(" ", (text or "").lower())
+    line = " ".join(_RUN.findall((text or "").lower()))
     codes = np.frombuffer(line.encode("utf-32-le"), dtype=np.uint32)
     n = len(codes)
     if not n:
@@ -117,9 +116,9 @@ def building(rows, folder: Path):
         try:
             outcome = receive.recv()
         except EOFError:  # it died without a word (a signal, or out of memory)
-            indexer.join()
-            outcome = f"its process ended with code {indexer.exitcode}"
+            outcome = None
         indexer.join()
+        outcome = outcome or f"its process ended with code {indexer.exitcode}"
         if outcome != "ok":
             raise RuntimeError(f"the search index could not be built: {outcome}")
         db.commit()
